@@ -1,0 +1,3 @@
+"""Root conftest: the harness's pytest plugins, loaded for every test run from the checkout."""
+
+pytest_plugins: list[str] = []
