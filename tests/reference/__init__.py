@@ -1,0 +1,1 @@
+"""Tests of reference/: the discovery semantics every conformance verdict is measured against."""
