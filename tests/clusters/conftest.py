@@ -1,7 +1,5 @@
-"""The cluster tests use the plugin's `cluster` (session) and `namespace` (per test) fixtures.
-
-Imported here so these tests run whether or not the root conftest loads `fixtures.clusters.pytest_plugin`.
-"""
+"""The cluster tests use the `cluster` (session) and `namespace` (per test) fixtures of
+`fixtures.clusters.pytest_plugin`, which the root conftest loads."""
 
 from __future__ import annotations
 
@@ -10,9 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from fixtures.clusters.pytest_plugin import cluster, namespace
-
-__all__ = ["cluster", "http", "namespace"]
+__all__ = ["http"]
 
 
 @pytest.fixture
