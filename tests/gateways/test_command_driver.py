@@ -1,0 +1,164 @@
+"""The command driver: YAML in, running gateway out; bad YAML and bad commands give one-line errors.
+
+Why: users plug their own builds in through this driver (issue 4), so its mistakes must be clear
+and its placeholders exact. The reference gateway, described in YAML, stands in for a user build
+(fast, no install); examples/ are checked to load and render.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from fixtures.gateways import GatewayRejected, GatewaySetupError, GatewayStartTimeout, get_driver
+from fixtures.gateways.command import CommandDriver
+from tests.gateways.conftest import discovery, regular, wait_for
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures/gateways/examples"
+
+REFERENCE_YAML = """
+name: reference-via-yaml
+version: "9.9"
+command: ["{python}", "-m", "fixtures.gateways.reference_gateway", "--port", "{port}",
+          "--config", '{"enabled": true, "selector": {"app": "sglang"}, "port": {discovery_port}}']
+env: {PYTHONPATH: "{repo}"}
+pools: {url: "http://127.0.0.1:{port}/workers", list: workers, types: {regular: regular}}
+effective_config:
+  - {pattern: "reference gateway on", set: {igw_mode: true}}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "gw.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_yaml_gateway_runs_and_discovers(cluster, start_gateway, tmp_path):
+    driver = get_driver(str(write(tmp_path, REFERENCE_YAML)))
+    assert driver.version() == "reference-via-yaml 9.9"
+    gw = start_gateway(driver, discovery(cluster.port, selector={"app": "sglang"}))
+    url = cluster.pod("a", {"app": "sglang"})
+    wait_for(lambda: gw.pools() == regular(url), timeout=5, what="a listed")
+    assert gw.effective_config.igw_mode is True  # from the effective_config rule
+    assert gw.requested_config.igw_mode is False
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("name: x\ncommand: [a\n", "not valid YAML at line"),
+        ("- just a list\n", "must be a YAML mapping"),
+        ("name: x\n", "command is required"),
+        ("command: [a]\n", "name is required"),
+        ("name: x\ncommand: [a, '{selectors}']\n", "unknown placeholder {selectors}"),
+        ("name: x\ncommand: ['--x={selector_args}']\n", "must be an argument of its own"),
+        ("name: x\ncommand: [a]\ncolour: blue\n", "unknown key(s) colour"),
+        ("name: x\ncommand: ['{venv}/bin/gw']\n", "{venv} is used but there is no install.pip"),
+        ("name: x\ncommand: [a]\npools: {types: {r: regulars}}\n", "regulars is not one of"),
+        (
+            "name: x\ncommand: [a]\neffective_config: [{pattern: x, set: {igw: true}}]\n",
+            "unknown config field",
+        ),
+        ("name: x\ncommand: [a]\nflags: {selectr: --s}\n", "flags:"),
+    ],
+)
+def test_bad_yaml_is_one_line_naming_file_and_problem(tmp_path, text, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(GatewaySetupError) as info:
+        get_driver(str(path))
+    message = str(info.value)
+    assert message.startswith(str(path) + ": ")
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_missing_yaml_file(tmp_path):
+    with pytest.raises(GatewaySetupError, match="cannot read"):
+        get_driver(str(tmp_path / "nope.yaml"))
+
+
+def test_command_that_does_not_exist_is_rejected_in_one_line(apiserver, tmp_path):
+    driver = get_driver(
+        str(write(tmp_path, "name: x\ncommand: [/nonexistent/gateway-binary, --port, '{port}']\n"))
+    )
+    with pytest.raises(GatewayRejected) as info:
+        driver.start(
+            discovery(80, selector={"a": "b"}), kubeconfig=apiserver.kubeconfig, workdir=tmp_path / "w"
+        )
+    assert "/nonexistent/gateway-binary" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_command_that_exits_at_once_is_rejected_with_its_error_line(apiserver, tmp_path):
+    script = "import sys; print('starting'); print('Error: no such flag --selector'); sys.exit(2)"
+    driver = get_driver(str(write(tmp_path, f'name: x\ncommand: ["{{python}}", "-c", "{script}"]\n')))
+    started = time.monotonic()
+    with pytest.raises(GatewayRejected) as info:
+        driver.start(
+            discovery(80, selector={"a": "b"}), kubeconfig=apiserver.kubeconfig, workdir=tmp_path / "w"
+        )
+    assert time.monotonic() - started < 5
+    assert info.value.message == "no such flag --selector"
+    assert info.value.exit_code == 2
+
+
+def test_unknown_gateway_name_lists_the_choices():
+    with pytest.raises(GatewaySetupError) as info:
+        get_driver("nginx")
+    message = str(info.value)
+    assert "unknown gateway 'nginx'" in message
+    for choice in ("reference", "reference:never-remove", "reference:ignore-igw", "smg", "sglang-router"):
+        assert choice in message
+
+
+def test_pr25294_example_renders_pd_igw_flags(tmp_path, monkeypatch):
+    monkeypatch.setenv("SGLANG_MAIN_GATEWAY", "/opt/sglang/sgl-model-gateway")
+    driver = CommandDriver(EXAMPLES / "sglang-main-pr25294.yaml")
+    cfg = discovery(
+        8000,
+        selector={"app": "sglang", "role": "regular"},
+        pd_mode=True,
+        igw_mode=True,
+        prefill_selector={"component": "prefill"},
+        decode_selector={"component": "decode"},
+        namespace="team-a",
+    )
+    argv = driver.command_line(cfg, port=4321, kubeconfig=tmp_path / "kc", workdir=tmp_path)
+    assert argv[0] == "/opt/sglang/sgl-model-gateway"
+    joined = " ".join(argv)
+    assert "--port 4321" in joined
+    assert "--service-discovery --selector app=sglang role=regular --pd-disaggregation" in joined
+    assert "--prefill-selector component=prefill --decode-selector component=decode --enable-igw" in joined
+    assert "--service-discovery-port 8000 --service-discovery-namespace team-a" in joined
+
+
+def test_pr25294_example_without_its_binary_says_which_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("SGLANG_MAIN_GATEWAY", raising=False)
+    driver = CommandDriver(EXAMPLES / "sglang-main-pr25294.yaml")
+    with pytest.raises(GatewaySetupError, match="environment variable SGLANG_MAIN_GATEWAY is not set"):
+        driver.command_line(discovery(80, selector={"a": "b"}), port=1, kubeconfig=tmp_path, workdir=tmp_path)
+
+
+def test_empty_pieces_leave_no_empty_arguments(tmp_path):
+    driver = CommandDriver(EXAMPLES / "smg-1.13.0.yaml")
+    driver.requirements = ()  # render only: do not install
+    driver.command = [item for item in driver.command if "{venv}" not in item]
+    argv = driver.command_line(
+        discovery(80, selector={"a": "b"}), port=1, kubeconfig=tmp_path, workdir=tmp_path
+    )
+    assert "" not in argv
+    assert "--pd-disaggregation" not in argv and "--enable-igw" not in argv
+    assert "--service-discovery-namespace" not in argv
+
+
+def test_gateway_that_never_answers_times_out_and_is_stopped(apiserver, tmp_path):
+    command = '["{python}", "-c", "import time; time.sleep(60)"]'
+    text = f"name: x\ncommand: {command}\nreadiness: {{timeout_seconds: 1}}\n"
+    driver = get_driver(str(write(tmp_path, text)))
+    with pytest.raises(GatewayStartTimeout, match="did not answer within 1 s"):
+        driver.start(
+            discovery(80, selector={"a": "b"}), kubeconfig=apiserver.kubeconfig, workdir=tmp_path / "w"
+        )
