@@ -1,0 +1,126 @@
+"""Features and profiles: what a conformance test exercises, and how tests group into verdicts.
+
+Modelled on the Gateway API suite (anchors.md section 1.1, "Features and profiles"): every test declares
+the features it needs; a profile is a named set of features and gets its own verdict in the report
+(success / partial / failure). Here the profiles are disjoint groups, one per area of ARCHITECTURE.md
+("Features and profiles"); a test may need features of several profiles and then counts in each.
+`resilience` is reserved for fault-injection tests that arrive later: its profile exists so reports and
+`--profile` already accept the name.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class Feature(enum.StrEnum):
+    """One discovery behaviour a gateway may or may not implement (CamelCase, as in Gateway API)."""
+
+    # core
+    REGULAR_DISCOVERY = "RegularSelectorDiscovery"
+    MULTI_LABEL_SELECTOR = "MultiLabelSelector"
+    READINESS_GATING = "ReadinessGating"
+    NAMESPACE_SCOPING = "NamespaceScoping"
+    # pd
+    PD_CLASSIFICATION = "PrefillDecodeClassification"
+    BOOTSTRAP_PORT = "BootstrapPortAnnotation"
+    # igw-mixed (upstream PR #25294)
+    IGW_MIXED_DISCOVERY = "IGWMixedDiscovery"
+    # warnings
+    MISCONFIG_WARNINGS = "MisconfigurationWarnings"
+    # lifecycle
+    READINESS_LOSS = "ReadinessLoss"
+    RELABEL = "Relabel"
+    DELETION = "Deletion"
+    RECREATION = "Recreation"
+    # resilience (reserved; tests arrive with the fault-injection issue)
+    WATCH_RECOVERY = "WatchRecovery"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named group of features with its own verdict in the report."""
+
+    name: str
+    description: str
+    features: frozenset[Feature]
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile(
+            "core",
+            "regular selector discovery, multi-label AND, no match, readiness gating, namespace scoping",
+            frozenset(
+                {
+                    Feature.REGULAR_DISCOVERY,
+                    Feature.MULTI_LABEL_SELECTOR,
+                    Feature.READINESS_GATING,
+                    Feature.NAMESPACE_SCOPING,
+                }
+            ),
+        ),
+        Profile(
+            "pd",
+            "prefill/decode classification, prefill wins, bootstrap-port annotation",
+            frozenset({Feature.PD_CLASSIFICATION, Feature.BOOTSTRAP_PORT}),
+        ),
+        Profile(
+            "igw-mixed",
+            "regular workers beside PD workers in IGW mode (upstream PR #25294)",
+            frozenset({Feature.IGW_MIXED_DISCOVERY}),
+        ),
+        Profile(
+            "warnings",
+            "misconfiguration warnings in the gateway log (warn_if_misconfigured, empty PD selectors)",
+            frozenset({Feature.MISCONFIG_WARNINGS}),
+        ),
+        Profile(
+            "lifecycle",
+            "unready, relabel out/in, graceful delete, delete without graceful step, recreate",
+            frozenset({Feature.READINESS_LOSS, Feature.RELABEL, Feature.DELETION, Feature.RECREATION}),
+        ),
+        Profile(
+            "resilience",
+            "watch dropped, 410 Expired, failing LISTs, API server restart (reserved)",
+            frozenset({Feature.WATCH_RECOVERY}),
+        ),
+    )
+}
+
+
+class UnknownProfile(ValueError):
+    """A profile name that is not in PROFILES (the message lists the known ones)."""
+
+
+def resolve_profiles(names: Iterable[str] | None) -> list[Profile]:
+    """The profiles named (all of them when `names` is empty or None), in PROFILES order.
+
+    Accepts comma-separated items too (`--profile core,pd`). Raises UnknownProfile naming the bad one.
+    """
+    wanted: list[str] = []
+    for item in names or ():
+        wanted.extend(part.strip() for part in item.split(",") if part.strip())
+    if not wanted:
+        return list(PROFILES.values())
+    unknown = [n for n in wanted if n not in PROFILES]
+    if unknown:
+        raise UnknownProfile(f"unknown profile {unknown[0]!r} (known: {', '.join(PROFILES)})")
+    return [p for name, p in PROFILES.items() if name in wanted]
+
+
+def profiles_of(features: Iterable[Feature]) -> list[str]:
+    """Names of the profiles that own at least one of `features` (a test counts in each of them)."""
+    feats = set(features)
+    return [p.name for p in PROFILES.values() if p.features & feats]
+
+
+def selected_by(features: Iterable[Feature], profiles: Iterable[Profile]) -> bool:
+    """True when every feature is covered by the union of `profiles` (the Gateway API rule)."""
+    covered: set[Feature] = set()
+    for p in profiles:
+        covered |= p.features
+    return set(features) <= covered

@@ -1,0 +1,115 @@
+"""One TimeoutConfig for every wait in the suite, settable from a YAML file and from flags.
+
+Modelled on Gateway API's `conformance/utils/config/timeout.go` (anchors.md section 1.1, "Timeouts"):
+timing never lives inline in a test, and one field -- the time to consistency -- is a conformance cap
+(section 6, row 7). Defaults keep the suite fast on two cores. A gateway that needs longer than the cap
+fails, with the measured time in the message (e.g. smg re-adds a flapped pod only at its 60 s pass,
+gateway-facts.md section 0.7); the cap is not raised to accommodate it. `overrun` lets a user keep
+measuring past the cap (the verdict stays "failed") to learn how late the gateway was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class TimeoutConfigError(ValueError):
+    """A timeout file or override that cannot be used (one-line message naming the problem)."""
+
+
+@dataclass(frozen=True)
+class TimeoutConfig:
+    """Every bound the suite waits on, in seconds (`consecutive` is a count)."""
+
+    poll_interval: float = 0.2
+    """Seconds between two reads of the gateway's pools."""
+    consecutive: int = 3
+    """Equal snapshots in a row that count as converged (Gateway API RequiredConsecutiveSuccesses)."""
+    max_time_to_consistency: float = 15.0
+    """THE CAP: a conformant gateway shows a cluster change within this many seconds."""
+    settle: float = 3.0
+    """After the barrier pod shows, keep polling this long to prove excluded pods never show."""
+    gateway_start: float = 30.0
+    """Bound for a gateway to answer its pools URL (or exit with a refused configuration)."""
+    pod_ready: float = 10.0
+    """Bound for a pod (and its fake worker) to be up as the API server says."""
+    overrun: float = 0.0
+    """Extra seconds to keep measuring after the cap expired; the test fails either way."""
+    log_wait: float = 10.0
+    """Bound for an expected warning to appear in the gateway's log."""
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value < 0 or (field.name in {"poll_interval", "consecutive"} and value <= 0):
+                raise TimeoutConfigError(f"timeout {field.name} must be positive, got {value}")
+
+    def to_dict(self) -> dict[str, float | int]:
+        """Plain mapping for the report (seconds)."""
+        return dataclasses.asdict(self)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> TimeoutConfig:
+        """A copy with `overrides` (field name -> seconds / duration string) applied."""
+        changes: dict[str, Any] = {}
+        names = {f.name: f for f in dataclasses.fields(self)}
+        for key, raw in overrides.items():
+            name = key.replace("-", "_")
+            if name not in names:
+                raise TimeoutConfigError(f"unknown timeout {key!r} (known: {', '.join(names)})")
+            if name == "consecutive":
+                if not isinstance(raw, int) and not (isinstance(raw, str) and raw.strip().isdigit()):
+                    raise TimeoutConfigError(f"timeout consecutive must be a whole number, got {raw!r}")
+                changes[name] = int(raw)
+            else:
+                changes[name] = parse_duration(raw, name=name)
+        return dataclasses.replace(self, **changes)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
+
+
+def parse_duration(raw: object, *, name: str = "timeout") -> float:
+    """Seconds from a number or a string like "15", "15s", "200ms", "1m"."""
+    if isinstance(raw, bool):
+        raise TimeoutConfigError(f"timeout {name} must be a duration, got {raw!r}")
+    if isinstance(raw, int | float):
+        return float(raw)
+    match = _DURATION.match(str(raw))
+    if not match:
+        raise TimeoutConfigError(f"timeout {name} must be seconds or a duration like 15s/200ms, got {raw!r}")
+    value, unit = float(match.group(1)), match.group(2) or "s"
+    return value * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
+
+
+def load_timeouts(path: Path | str | None = None, overrides: Iterable[str] = ()) -> TimeoutConfig:
+    """Defaults, then the YAML file (a mapping of field -> value), then `NAME=VALUE` overrides."""
+    config = TimeoutConfig()
+    if path is not None:
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise TimeoutConfigError(f"cannot read timeout config {path}: {exc.strerror or exc}") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+            raise TimeoutConfigError(f"timeout config {path} is not valid YAML: {first}") from None
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise TimeoutConfigError(f"timeout config {path} must be a mapping of name: seconds")
+        config = config.with_overrides(data)
+    parsed: dict[str, str] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise TimeoutConfigError(f"timeout override {item!r} must look like NAME=SECONDS")
+        parsed[key.strip()] = value.strip()
+    return config.with_overrides(parsed)

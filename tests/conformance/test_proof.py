@@ -1,0 +1,158 @@
+"""The proof that the harness tells gateways apart: real runs of `python -m conformance`.
+
+Issue 4, "Proof": the reference gateway passes every test; deliberately broken variants of it fail
+exactly the tests they should; smg 1.13.0 and sglang-router 0.3.2 (neither has PR #25294,
+gateway-facts.md section 0) fail the igw-mixed tests, and sglang-router 0.3.2 fails readiness loss,
+relabel out and delete without a graceful step (section 3b) -- each failure naming the pods that differ.
+Expected outcomes here are facts about the gateways, stated by hand, never computed by the harness.
+Runs go through the CLI in a subprocess (the same path a user takes) and are judged from the report.
+The reference runs the full suite; the others only the profiles needed, with a short cap where the
+expected failures are "never converges", to keep the default run short.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.report import load_report
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.gateway, pytest.mark.slow]
+
+LIFECYCLE = {
+    "lifecycle-unready",
+    "lifecycle-ready-again",
+    "lifecycle-relabel-out",
+    "lifecycle-relabel-back-in",
+    "lifecycle-graceful-delete",
+    "lifecycle-delete-without-graceful-step",
+    "lifecycle-recreate-new-ip",
+}
+NEEDS_PR_25294 = {"igw-mixed-regular-beside-pd", "igw-mixed-empty-pd-selectors"}
+
+
+def run_suite(
+    tmp_path: Path, gateway: str, *args: str, expect_status: int | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    report_path = tmp_path / "report.yaml"
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", "--gateway", gateway, "--report", str(report_path), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    wall = time.monotonic() - started
+    print(f"{gateway} {' '.join(args)}: {wall:.1f} s, exit {proc.returncode}\n{proc.stdout[-3000:]}")
+    assert report_path.exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
+    report = load_report(report_path)
+    if expect_status is not None:
+        assert proc.returncode == expect_status, proc.stdout[-3000:]
+    return report, {t["id"]: t for t in report["tests"]}
+
+
+def names_pod(test: dict[str, Any], name: str) -> bool:
+    """The test's differing pods include `name` (live, or "name (deleted)")."""
+    return any(re.search(rf"/{re.escape(name)}( \(deleted\))?$", p) for p in test.get("differingPods") or [])
+
+
+def outcomes(tests: dict[str, dict[str, Any]], outcome: str) -> set[str]:
+    return {tid for tid, t in tests.items() if t["outcome"] == outcome}
+
+
+def test_reference_gateway_passes_every_test(tmp_path: Path) -> None:
+    from conformance.registry import REGISTRY
+    from tests.conformance.test_registry import _load_suite
+
+    _load_suite()
+    suite_ids = {tid for tid, decl in REGISTRY.items() if not tid.startswith("x-")}
+    report, tests = run_suite(tmp_path, "reference", expect_status=0)
+    assert set(tests) == suite_ids
+    assert outcomes(tests, "Passed") == suite_ids
+    assert {p["result"] for p in report["profiles"]} == {"success"}
+
+
+def test_ignore_igw_variant_fails_exactly_the_mixed_discovery_tests(tmp_path: Path) -> None:
+    _, tests = run_suite(
+        tmp_path,
+        "reference:ignore-igw",
+        "--profile",
+        "igw-mixed,pd,warnings",
+        "--timeout-override",
+        "max_time_to_consistency=6",
+        expect_status=1,
+    )
+    assert outcomes(tests, "Failed") == NEEDS_PR_25294
+    assert outcomes(tests, "Passed") == set(tests) - NEEDS_PR_25294
+    assert names_pod(tests["igw-mixed-regular-beside-pd"], "reg-a")
+
+
+def test_never_remove_variant_fails_exactly_the_removal_tests(tmp_path: Path) -> None:
+    _, tests = run_suite(
+        tmp_path,
+        "reference:never-remove",
+        "--profile",
+        "core,lifecycle",
+        "--timeout-override",
+        "max_time_to_consistency=6",
+        expect_status=1,
+    )
+    assert outcomes(tests, "Failed") == LIFECYCLE
+    assert outcomes(tests, "Passed") == set(tests) - LIFECYCLE
+    for tid in LIFECYCLE:
+        assert names_pod(tests[tid], "a"), tid
+        assert tests[tid]["expected"] is not None and tests[tid]["observed"] is not None
+
+
+def test_smg_1_13_fails_the_mixed_discovery_tests(tmp_path: Path) -> None:
+    report, tests = run_suite(tmp_path, "smg", "--profile", "igw-mixed", expect_status=1)
+    assert "1.13.0" in report["implementation"]["version"]
+    regular = tests["igw-mixed-regular-beside-pd"]
+    assert regular["outcome"] == "Failed"
+    assert names_pod(regular, "reg-a")
+    # smg refuses "PD without PD selectors" at startup (gateway-facts.md section 1, startup checks)
+    assert tests["igw-mixed-empty-pd-selectors"]["outcome"] == "RejectedConfig"
+    assert "selector" in tests["igw-mixed-empty-pd-selectors"]["message"]
+    # smg's launcher forces IGW on: "PD without IGW" cannot be expressed (gateway-facts.md section 2)
+    without_igw = tests["igw-mixed-pd-without-igw-ignores-selector"]
+    assert without_igw["outcome"] == "NotExpressible"
+    assert "igw_mode=True" in without_igw["message"]
+    assert without_igw["effectiveConfig"]["igw_mode"] is True
+    assert tests["igw-mixed-pd-igw-without-selector"]["outcome"] == "Passed"
+
+
+def test_sglang_router_0_3_2_fails_mixed_discovery_and_removals(tmp_path: Path) -> None:
+    report, tests = run_suite(
+        tmp_path,
+        "sglang-router",
+        "--profile",
+        "igw-mixed,lifecycle",
+        "--timeout-override",
+        "max_time_to_consistency=6",
+        expect_status=1,
+    )
+    assert "0.3.2" in report["implementation"]["version"]
+    failed = outcomes(tests, "Failed")
+    required = NEEDS_PR_25294 | {
+        "lifecycle-unready",
+        "lifecycle-relabel-out",
+        "lifecycle-delete-without-graceful-step",
+    }
+    assert required <= failed
+    for tid in required - NEEDS_PR_25294:
+        assert names_pod(tests[tid], "a"), tid
+    assert names_pod(tests["igw-mixed-regular-beside-pd"], "reg-a")
+    # measured here: 0.3.2 in IGW mode also demands --selector, so PD + IGW without it is refused
+    refused = tests["igw-mixed-pd-igw-without-selector"]
+    assert refused["outcome"] == "RejectedConfig"
+    assert "requires a non-empty selector" in refused["message"]
+    assert tests["igw-mixed-pd-without-igw-ignores-selector"]["outcome"] == "Passed"

@@ -1,0 +1,124 @@
+"""Report aggregation: the success / partial / failure rules, exit status, summary and matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conformance.registry import Outcome
+from conformance.report import (
+    TestResult,
+    build_report,
+    exit_status,
+    load_report,
+    profile_status,
+    render_matrix,
+    render_summary,
+    write_report,
+)
+
+
+def result(
+    test_id: str, outcome: Outcome, profiles: tuple[str, ...] = ("core",), **evidence: object
+) -> TestResult:
+    return TestResult(
+        test_id, "d", ["RegularSelectorDiscovery"], list(profiles), outcome, "why", 1.0, dict(evidence)
+    )
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "expected"),
+    [
+        ([Outcome.PASSED, Outcome.PASSED], "success"),
+        ([Outcome.PASSED, Outcome.SKIPPED], "partial"),
+        ([Outcome.PASSED, Outcome.NOT_EXPRESSIBLE], "partial"),
+        ([Outcome.PASSED, Outcome.NOT_EXPRESSIBLE, Outcome.FAILED], "failure"),
+        ([Outcome.PASSED, Outcome.REJECTED_CONFIG], "failure"),
+    ],
+)
+def test_profile_result_rules(outcomes: list[Outcome], expected: str) -> None:
+    results = [result(f"t{i}", o) for i, o in enumerate(outcomes)]
+    assert profile_status("core", results)["result"] == expected
+
+
+def test_statistics_and_test_lists() -> None:
+    results = [
+        result("ok", Outcome.PASSED),
+        result("bad", Outcome.FAILED),
+        result("refused", Outcome.REJECTED_CONFIG),
+        result("ne", Outcome.NOT_EXPRESSIBLE),
+        result("skip", Outcome.SKIPPED),
+        result("elsewhere", Outcome.FAILED, profiles=("pd",)),
+    ]
+    status = profile_status("core", results)
+    assert status["statistics"] == {"Passed": 1, "Skipped": 1, "Failed": 2, "NotExpressible": 1}
+    assert status["failedTests"] == ["bad", "refused"]
+    assert status["skippedTests"] == ["skip"]
+    assert status["notExpressibleTests"] == ["ne"]
+
+
+def _report(results: list[TestResult]) -> dict:
+    return build_report(
+        results=results,
+        implementation={"name": "smg", "version": "smg 1.13.0"},
+        harness_version="0.1.0",
+        cluster_provider="embedded",
+        semantics_version="pr-25294",
+        timeouts={"settle": 3.0},
+        wall_seconds=12.34,
+        date=dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
+    )
+
+
+def test_report_round_trip_and_shape(tmp_path: Path) -> None:
+    failing = result(
+        "bad", Outcome.FAILED, expected={"regular": [{"url": "http://127.0.0.2:8000"}]}, logTail="a\nb"
+    )
+    report = _report([result("ok", Outcome.PASSED), failing])
+    path = write_report(report, tmp_path / "sub" / "r.yaml")
+    loaded = load_report(path)
+    assert loaded["kind"] == "ConformanceReport"
+    assert loaded["apiVersion"].endswith("/v1alpha1")
+    assert loaded["date"] == "2026-11-26T00:00:00+00:00"
+    assert loaded["implementation"]["version"] == "smg 1.13.0"
+    assert [p["name"] for p in loaded["profiles"]] == ["core"]  # profiles without tests are left out
+    assert loaded["tests"][1]["expected"] == {"regular": [{"url": "http://127.0.0.2:8000"}]}
+    assert loaded["tests"][1]["logTail"] == "a\nb"
+    assert "logTail: |" in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "status"),
+    [
+        ([Outcome.PASSED], 0),
+        ([Outcome.PASSED, Outcome.FAILED], 1),
+        ([Outcome.REJECTED_CONFIG], 1),
+        ([Outcome.PASSED, Outcome.NOT_EXPRESSIBLE], 3),
+        ([], 1),
+    ],
+)
+def test_exit_status(outcomes: list[Outcome], status: int) -> None:
+    assert exit_status(_report([result(f"t{i}", o) for i, o in enumerate(outcomes)])) == status
+
+
+def test_summary_names_profiles_and_failing_pods() -> None:
+    report = _report([result("ok", Outcome.PASSED), result("bad", Outcome.FAILED, differingPods=["ns/a"])])
+    text = render_summary(report)
+    assert "smg 1.13.0" in text
+    assert "core" in text and "FAILURE" in text
+    assert "Failed          bad: why [pods: ns/a]" in text
+    assert text.splitlines()[-1] == "Result: FAILED"
+    assert len(text.splitlines()) <= 8
+
+
+def test_matrix_has_tests_as_rows_and_gateways_as_columns() -> None:
+    a = _report([result("one", Outcome.PASSED), result("two", Outcome.PASSED)])
+    b = _report([result("one", Outcome.FAILED), result("two", Outcome.NOT_EXPRESSIBLE)])
+    table = render_matrix([a, b], labels=["reference", "smg"])
+    lines = table.splitlines()
+    assert lines[0] == "| test | profile | reference | smg |"
+    assert "| one | core | pass | **FAIL** |" in lines
+    assert "| two | core | pass | n/e |" in lines
+    assert "| *profile core* | core | **success** | **failure** |" in lines
