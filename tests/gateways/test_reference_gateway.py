@@ -35,7 +35,7 @@ def test_discovers_matching_ready_pod_only(cluster, start_gateway):
     reg = cluster.pod("reg-a", {"app": "sglang", "role": "regular"})  # the barrier: created after `other`
     wait_for(lambda: gw.pools() == regular(reg), timeout=5, what="reg-a listed")
     must_hold(gw, lambda p: other not in pool_urls(p)["regular"] and p == regular(reg))
-    assert reg.startswith("http://127.0.0.") and reg != f"http://127.0.0.1:{cluster.port}"
+    assert reg.startswith("http://127.") and reg != f"http://127.0.0.1:{cluster.port}"  # a loopback pod IP
 
 
 def test_removes_on_unready_relabel_and_delete(cluster, start_gateway):
