@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,26 +39,90 @@ LIFECYCLE = {
 NEEDS_PR_25294 = {"igw-mixed-regular-beside-pd", "igw-mixed-empty-pd-selectors"}
 
 
-def run_suite(
-    tmp_path: Path, gateway: str, *args: str, expect_status: int | None = None
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    report_path = tmp_path / "report.yaml"
-    started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "--gateway", gateway, "--report", str(report_path), *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    wall = time.monotonic() - started
-    print(f"{gateway} {' '.join(args)}: {wall:.1f} s, exit {proc.returncode}\n{proc.stdout[-3000:]}")
-    assert report_path.exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
-    report = load_report(report_path)
-    if expect_status is not None:
-        assert proc.returncode == expect_status, proc.stdout[-3000:]
-    return report, {t["id"]: t for t in report["tests"]}
+# Every proof run, started together: the runs mostly wait on gateways and settle windows, so running
+# them side by side (each with its own embedded API server on its own random 127.x.y.0 block) cuts the
+# default test run by minutes without making any single run slower than its caps allow.
+RUNS: dict[str, tuple[str, ...]] = {
+    "reference": ("reference",),
+    "ignore-igw": (
+        "reference:ignore-igw",
+        "--profile",
+        "igw-mixed,pd,warnings",
+        "--timeout-override",
+        "max_time_to_consistency=6",
+    ),
+    "never-remove": (
+        "reference:never-remove",
+        "--profile",
+        "core,lifecycle",
+        "--timeout-override",
+        "max_time_to_consistency=6",
+    ),
+    "smg": ("smg", "--profile", "igw-mixed"),
+    "sglang-router": (
+        "sglang-router",
+        "--profile",
+        "igw-mixed,lifecycle",
+        "--timeout-override",
+        "max_time_to_consistency=6",
+    ),
+}
+
+
+class SuiteRun:
+    """One `python -m conformance` subprocess, started at once and judged when a test asks for it."""
+
+    def __init__(self, name: str, gateway: str, args: tuple[str, ...], workdir: Path) -> None:
+        self.name, self.gateway, self.args = name, gateway, args
+        self.report_path = workdir / f"{name}.yaml"
+        self.output_path = workdir / f"{name}.out"
+        self.started = time.monotonic()
+        with self.output_path.open("w") as out:
+            report = ["--report", str(self.report_path)]
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "conformance", "--gateway", gateway, *report, *args],
+                cwd=REPO,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+
+    def result(self, expect_status: int) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        try:
+            status = self.proc.wait(timeout=900)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+        output = self.output_path.read_text()
+        wall = time.monotonic() - self.started
+        print(f"{self.gateway} {' '.join(self.args)}: {wall:.1f} s, exit {status}\n{output[-3000:]}")
+        assert self.report_path.exists(), output[-3000:]
+        assert status == expect_status, output[-3000:]
+        report = load_report(self.report_path)
+        return report, {t["id"]: t for t in report["tests"]}
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SuiteRun]]:
+    workdir = tmp_path_factory.mktemp("proof")
+    started: dict[str, SuiteRun] = {}
+    try:
+        for name, (gateway, *args) in RUNS.items():
+            started[name] = SuiteRun(name, gateway, tuple(args), workdir)
+        yield started
+    finally:
+        for run in started.values():
+            run.stop()
 
 
 def names_pod(test: dict[str, Any], name: str) -> bool:
@@ -69,43 +134,27 @@ def outcomes(tests: dict[str, dict[str, Any]], outcome: str) -> set[str]:
     return {tid for tid, t in tests.items() if t["outcome"] == outcome}
 
 
-def test_reference_gateway_passes_every_test(tmp_path: Path) -> None:
+def test_reference_gateway_passes_every_test(runs: dict[str, SuiteRun]) -> None:
     from conformance.registry import REGISTRY
     from tests.conformance.test_registry import _load_suite
 
     _load_suite()
     suite_ids = {tid for tid, decl in REGISTRY.items() if not tid.startswith("x-")}
-    report, tests = run_suite(tmp_path, "reference", expect_status=0)
+    report, tests = runs["reference"].result(expect_status=0)
     assert set(tests) == suite_ids
     assert outcomes(tests, "Passed") == suite_ids
     assert {p["result"] for p in report["profiles"]} == {"success"}
 
 
-def test_ignore_igw_variant_fails_exactly_the_mixed_discovery_tests(tmp_path: Path) -> None:
-    _, tests = run_suite(
-        tmp_path,
-        "reference:ignore-igw",
-        "--profile",
-        "igw-mixed,pd,warnings",
-        "--timeout-override",
-        "max_time_to_consistency=6",
-        expect_status=1,
-    )
+def test_ignore_igw_variant_fails_exactly_the_mixed_discovery_tests(runs: dict[str, SuiteRun]) -> None:
+    _, tests = runs["ignore-igw"].result(expect_status=1)
     assert outcomes(tests, "Failed") == NEEDS_PR_25294
     assert outcomes(tests, "Passed") == set(tests) - NEEDS_PR_25294
     assert names_pod(tests["igw-mixed-regular-beside-pd"], "reg-a")
 
 
-def test_never_remove_variant_fails_exactly_the_removal_tests(tmp_path: Path) -> None:
-    _, tests = run_suite(
-        tmp_path,
-        "reference:never-remove",
-        "--profile",
-        "core,lifecycle",
-        "--timeout-override",
-        "max_time_to_consistency=6",
-        expect_status=1,
-    )
+def test_never_remove_variant_fails_exactly_the_removal_tests(runs: dict[str, SuiteRun]) -> None:
+    _, tests = runs["never-remove"].result(expect_status=1)
     assert outcomes(tests, "Failed") == LIFECYCLE
     assert outcomes(tests, "Passed") == set(tests) - LIFECYCLE
     for tid in LIFECYCLE:
@@ -113,8 +162,8 @@ def test_never_remove_variant_fails_exactly_the_removal_tests(tmp_path: Path) ->
         assert tests[tid]["expected"] is not None and tests[tid]["observed"] is not None
 
 
-def test_smg_1_13_fails_the_mixed_discovery_tests(tmp_path: Path) -> None:
-    report, tests = run_suite(tmp_path, "smg", "--profile", "igw-mixed", expect_status=1)
+def test_smg_1_13_fails_the_mixed_discovery_tests(runs: dict[str, SuiteRun]) -> None:
+    report, tests = runs["smg"].result(expect_status=1)
     assert "1.13.0" in report["implementation"]["version"]
     regular = tests["igw-mixed-regular-beside-pd"]
     assert regular["outcome"] == "Failed"
@@ -130,16 +179,8 @@ def test_smg_1_13_fails_the_mixed_discovery_tests(tmp_path: Path) -> None:
     assert tests["igw-mixed-pd-igw-without-selector"]["outcome"] == "Passed"
 
 
-def test_sglang_router_0_3_2_fails_mixed_discovery_and_removals(tmp_path: Path) -> None:
-    report, tests = run_suite(
-        tmp_path,
-        "sglang-router",
-        "--profile",
-        "igw-mixed,lifecycle",
-        "--timeout-override",
-        "max_time_to_consistency=6",
-        expect_status=1,
-    )
+def test_sglang_router_0_3_2_fails_mixed_discovery_and_removals(runs: dict[str, SuiteRun]) -> None:
+    report, tests = runs["sglang-router"].result(expect_status=1)
     assert "0.3.2" in report["implementation"]["version"]
     failed = outcomes(tests, "Failed")
     required = NEEDS_PR_25294 | {
