@@ -195,6 +195,10 @@ def run_matrix(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "replay":  # replay a fuzz scenario file (conformance.fuzz.replay, issue 6)
+        from conformance.fuzz.replay import main as replay_main
+
+        return replay_main(argv[1:])
     matrix = bool(argv) and argv[0] == "matrix"
     parser = build_matrix_parser() if matrix else build_parser()
     args = parser.parse_args(argv[1:] if matrix else argv)

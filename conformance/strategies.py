@@ -13,6 +13,7 @@ and one generated batch has unique names and unique loopback IPs ``127.0.0.N`` (
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -24,14 +25,18 @@ __all__ = [
     "DELETION_TIMESTAMP",
     "LABEL_KEYS",
     "LABEL_VALUES",
+    "LIVE_PHASES",
     "OTHER_NAMESPACE",
+    "LabelRecipe",
     "configs_and_pods",
     "derived_labels",
     "discovery_configs",
     "label_keys",
+    "label_recipes",
     "label_values",
     "make_pod",
     "pods_for",
+    "selector_sources",
     "selectors",
 ]
 
@@ -52,6 +57,11 @@ DEFECTS: tuple[str, ...] = (
     "no-status",
 )
 MAX_PODS = 200  # 127.0.0.2 .. 127.0.0.201
+# What a live cluster can hold (fixtures.clusters.PodSpec): every pod has conditions and a status,
+# phases are the kubelet's; "terminating" is a graceful delete in progress.
+LIVE_PHASES: tuple[str, ...] = ("Pending", "Failed", "Succeeded")
+LIVE_DEFECTS: tuple[str, ...] = (*("none",) * 7, "no-ip", "not-ready", "phase", "terminating")
+RECIPE_KINDS: tuple[str, ...] = ("exact", "superset", "changed", "dropped", "merged", "noise")
 
 
 def label_keys() -> st.SearchStrategy[str]:
@@ -143,6 +153,11 @@ def discovery_configs(
     )
 
 
+def selector_sources(config: ServiceDiscoveryConfig) -> list[dict[str, str]]:
+    """The config's non-empty selectors (regular, prefill, decode, router), which labels aim at."""
+    return _sources(config)
+
+
 def _sources(config: ServiceDiscoveryConfig) -> list[dict[str, str]]:
     candidates = (config.selector, config.prefill_selector, config.decode_selector, config.router_selector)
     return [dict(selector) for selector in candidates if selector]
@@ -172,6 +187,53 @@ def derived_labels(draw: st.DrawFn, sources: Sequence[Mapping[str, str]]) -> dic
     if kind == "noise":
         return draw(noise)
     return base
+
+
+@dataclass(frozen=True)
+class LabelRecipe:
+    """How to build a pod's labels from a config's selectors, independent of the config itself.
+
+    The stateful fuzz draws its rules' arguments before it knows which pods exist, and prints them as
+    code; a recipe is what it draws (its ``repr`` is valid Python), and ``apply(sources)`` turns it into
+    labels near the config's selectors, with the same shapes as ``derived_labels``. Indexes wrap
+    around, so any recipe applies to any config.
+    """
+
+    kind: str = "exact"
+    pick: int = 0
+    other: int = 0
+    value: str = "b"
+    noise: tuple[tuple[str, str], ...] = ()
+
+    def apply(self, sources: Sequence[Mapping[str, str]]) -> dict[str, str]:
+        """The labels this recipe gives for ``sources`` (the config's non-empty selectors)."""
+        noise = dict(self.noise)
+        if not sources or self.kind == "noise":
+            return noise
+        base = dict(sources[self.pick % len(sources)])
+        keys = sorted(base)
+        if self.kind == "superset":
+            return {**{k: v for k, v in noise.items() if k not in base}, **base}
+        if self.kind == "changed":
+            key = keys[self.other % len(keys)]
+            base[key] = self.value if self.value != base[key] else self.value + "x"
+        elif self.kind == "dropped":
+            del base[keys[self.other % len(keys)]]
+        elif self.kind == "merged":
+            base.update(sources[self.other % len(sources)])
+        return base
+
+
+def label_recipes() -> st.SearchStrategy[LabelRecipe]:
+    """Config-independent label recipes (see ``LabelRecipe``); shrinks towards an exact hit."""
+    return st.builds(
+        LabelRecipe,
+        kind=st.sampled_from(RECIPE_KINDS),
+        pick=st.integers(min_value=0, max_value=3),
+        other=st.integers(min_value=0, max_value=3),
+        value=st.sampled_from(LABEL_VALUES),
+        noise=selectors(max_size=2).map(lambda d: tuple(sorted(d.items()))),
+    )
 
 
 def make_pod(
@@ -224,7 +286,12 @@ def _bootstrap_annotation(draw: st.DrawFn, key: str) -> dict[str, str]:
 
 @st.composite
 def pods_for(
-    draw: st.DrawFn, config: ServiceDiscoveryConfig, *, min_size: int = 0, max_size: int = 8
+    draw: st.DrawFn,
+    config: ServiceDiscoveryConfig,
+    *,
+    min_size: int = 0,
+    max_size: int = 8,
+    live: bool = False,
 ) -> list[dict[str, Any]]:
     """A batch of pods aimed at ``config``: derived labels plus readiness, phase, podIP, bootstrap
     annotation (valid, invalid, absent), deletionTimestamp and namespace variations.
@@ -232,6 +299,8 @@ def pods_for(
     Each pod has at most one defect (no IP, not Ready, no conditions, a phase other than Running,
     terminating, no status), and most have none, so that label rules are what usually decides.
     Names are ``pod-0``, ``pod-1``, ... and IPs ``127.0.0.2``, ``127.0.0.3``, ... within the batch.
+    ``live=True`` keeps to what a live cluster can hold (LIVE_DEFECTS, LIVE_PHASES): no pod without
+    conditions or status, no phase a kubelet never writes; the live fuzz creates these pods for real.
     """
     if not 0 <= min_size <= max_size <= MAX_PODS:
         raise ValueError(f"pods_for sizes must satisfy 0 <= min_size <= max_size <= {MAX_PODS}")
@@ -241,8 +310,9 @@ def pods_for(
     count = draw(st.integers(min_value=min_size, max_value=max_size))
     pods: list[dict[str, Any]] = []
     for index in range(count):
-        defect = draw(st.sampled_from(DEFECTS))
-        phase = draw(st.sampled_from(PHASES[1:])) if defect == "phase" else "Running"
+        defect = draw(st.sampled_from(LIVE_DEFECTS if live else DEFECTS))
+        phases = LIVE_PHASES if live else PHASES[1:]
+        phase = draw(st.sampled_from(phases)) if defect == "phase" else "Running"
         pods.append(
             make_pod(
                 name=f"pod-{index}",

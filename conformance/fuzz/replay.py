@@ -1,0 +1,128 @@
+"""`python -m conformance replay FILE --gateway X`: rerun exactly the case a scenario file holds.
+
+Why this exists: issue 6 requires that a shrunk failure is replayable. The file's pods are created at
+once and checked (a differential case); then each step runs and is checked (a stateful case), exactly
+as the fuzzers did, on a fresh embedded cluster. The result says whether the failure is the same one:
+same check (`failed_at`) and the same differences by pod name (IPs differ from run to run).
+
+Exit codes: 0 the case passes now, 1 it fails as recorded (REPRODUCED; or the file recorded no
+failure and it fails), 3 it fails differently, 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.fuzz.live import Bounds, Difference, GatewayRefused, LiveCluster
+from conformance.fuzz.scenario import BATCH, FuzzScenario, ScenarioError, load, signature
+from reference import Semantics
+
+
+@dataclass
+class ReplayResult:
+    """What happened on the replay, next to what the file recorded."""
+
+    recorded: FuzzScenario
+    failed_at: int | None
+    differences: list[str]
+    summary: str = ""
+
+    @property
+    def reproduced(self) -> bool:
+        return (
+            self.failed_at is not None
+            and self.failed_at == self.recorded.failed_at
+            and self.differences == self.recorded.differences
+        )
+
+    @property
+    def verdict(self) -> str:
+        if self.failed_at is None:
+            return "PASSED"
+        if self.recorded.failed_at is None:
+            return "FAILED (the file recorded no failure)"
+        return "REPRODUCED" if self.reproduced else "FAILED DIFFERENTLY"
+
+
+def run_scenario(live: LiveCluster, scenario: FuzzScenario) -> ReplayResult:
+    """Run the scenario's batch and steps on `live`, checking after the batch and after every step."""
+    live.begin_example(scenario.config)
+    checks: list[tuple[int, object]] = []
+    if scenario.pods or not scenario.steps:
+        checks.append((BATCH, None))
+    checks.extend(enumerate(scenario.steps))
+    for index, step in checks:
+        since = time.monotonic()
+        if index == BATCH:
+            live.create_batch(scenario.pods)
+        else:
+            live.apply(step)  # type: ignore[arg-type]
+        try:
+            live.check(since=since)
+        except Difference as diff:
+            return ReplayResult(
+                scenario, index, signature(diff.expected, diff.observed, diff.names), str(diff)
+            )
+    return ReplayResult(scenario, None, [])
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m conformance replay", description=__doc__.splitlines()[0])
+    parser.add_argument("file", type=Path, help="a scenario YAML written by the fuzzer (or by hand)")
+    parser.add_argument("--gateway", help="gateway to replay against (default: the one in the file)")
+    parser.add_argument("--cap", type=float, help="seconds a check may take (default: per gateway)")
+    parser.add_argument("--settle", type=float, help="settle window after each change, seconds")
+    parser.add_argument("--semantics", help="reference semantics (default: the one in the file)")
+    return parser.parse_args(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Replay one scenario file; prints the case and the verdict. See the module doc for exit codes."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        scenario = load(args.file)
+        gateway = args.gateway or scenario.gateway
+        if not gateway:
+            raise ScenarioError(f"scenario {args.file} names no gateway; pass --gateway")
+        semantics = Semantics.parse(args.semantics or scenario.semantics)
+    except (ScenarioError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    bounds = Bounds.for_gateway(gateway)
+    if args.cap is not None or args.settle is not None:
+        bounds = Bounds(
+            poll=bounds.poll,
+            consecutive=bounds.consecutive,
+            cap=args.cap if args.cap is not None else bounds.cap,
+            settle=args.settle if args.settle is not None else bounds.settle,
+        )
+    print(scenario.describe())
+    print(f"replaying against {gateway} ...", flush=True)
+    from fixtures.gateways import GatewayError
+
+    try:
+        with LiveCluster(gateway, bounds=bounds, semantics=semantics) as live:
+            result = run_scenario(live, scenario)
+    except GatewayRefused as exc:
+        print(f"error: {gateway} refused the scenario's config: {exc}", file=sys.stderr)
+        return 2
+    except GatewayError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if result.failed_at is not None:
+        where = "after the batch" if result.failed_at == BATCH else f"after step {result.failed_at}"
+        print(f"fails {where}: {result.summary}")
+        print("\n".join(f"  {d}" for d in result.differences))
+    print(result.verdict)
+    if result.failed_at is None:
+        return 0
+    return 1 if result.reproduced or scenario.failed_at is None else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""`python -m conformance.fuzz run` (tox -e fuzz): long local fuzz runs that say what they found.
+
+Why this exists: issue 6, "Profiles" and "Done when": `tox -e fuzz` runs for as long as asked, with a
+gateway, an example count, a seed and a persistent example database, and reports what it found. A run
+is rounds of the differential and/or stateful fuzz on one embedded cluster; it stops at the first
+failure (printed, written as a scenario file, with the replay command) or when `--duration` is spent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance.fuzz import differential, profiles, stateful
+from conformance.fuzz.live import Bounds, LiveCluster
+from conformance.fuzz.scenario import FuzzScenario
+from conformance.strategies import discovery_configs
+from reference import Semantics
+
+
+def _mode(text: str) -> str:
+    if text not in ("differential", "stateful", "both"):
+        raise argparse.ArgumentTypeError("mode must be differential, stateful or both")
+    return text
+
+
+def _flag(text: str) -> bool | None:
+    return {"any": None, "on": True, "off": False}[text]
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance.fuzz run", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--gateway", default="reference", help="gateway name or YAML (default: reference)")
+    parser.add_argument("--mode", type=_mode, default="both", help="differential, stateful or both")
+    parser.add_argument("--examples", type=int, help="examples per round (default: the profile's)")
+    parser.add_argument("--steps", type=int, help="steps per state-machine run (default: the profile's)")
+    parser.add_argument("--hypothesis-seed", "--seed", dest="seed", type=int, help="fixed seed")
+    parser.add_argument("--hypothesis-profile", dest="profile", default=profiles.FUZZ, help="ci or fuzz")
+    parser.add_argument(
+        "--database", type=Path, help=f"example database dir (default {profiles.DEFAULT_DATABASE})"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=0.0, help="keep running rounds for this many seconds"
+    )
+    parser.add_argument("--pd", type=_flag, default=None, choices=(None, True, False), metavar="any|on|off")
+    parser.add_argument("--igw", type=_flag, default=None, choices=(None, True, False), metavar="any|on|off")
+    parser.add_argument("--max-pods", type=int, default=6, help="pods per differential batch")
+    parser.add_argument("--semantics", default="pr-25294", help="reference semantics: pr-25294 | pre-25294")
+    parser.add_argument("--cap", type=float, help="seconds a check may take (default: per gateway)")
+    parser.add_argument("--settle", type=float, help="settle window after each change (default: per gateway)")
+    parser.add_argument("--out", type=Path, default=Path("fuzz-failures"), help="where scenario files go")
+    return parser.parse_args(list(argv))
+
+
+def write_found(found: FuzzScenario, out: Path, seed: int | None) -> Path:
+    """Write the shrunk case and print it with the command that replays it."""
+    found.seed = None if seed is None else str(seed)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = found.write(out / f"{found.gateway.replace(':', '-').replace('/', '_')}-{found.mode}-{stamp}.yaml")
+    print("\n=== found a difference (shrunk) ===")
+    print(found.describe())
+    print(f"scenario written to {path}")
+    print(f"replay: python -m conformance replay {path} --gateway {found.gateway}")
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 0 when nothing was found, 1 when a difference was found, 2 on bad input."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        semantics = Semantics.parse(args.semantics)
+        chosen = profiles.fuzz_settings(
+            args.profile, max_examples=args.examples, steps=args.steps, database=args.database
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    bounds = Bounds.for_gateway(args.gateway)
+    if args.cap is not None or args.settle is not None:
+        bounds = Bounds(
+            bounds.poll,
+            bounds.consecutive,
+            args.cap or bounds.cap,
+            args.settle if args.settle else bounds.settle,
+        )
+    modes = ("differential", "stateful") if args.mode == "both" else (args.mode,)
+    from fixtures.gateways import GatewayError
+
+    started = time.monotonic()
+    rounds = 0
+    try:
+        with LiveCluster(args.gateway, bounds=bounds, semantics=semantics) as live:
+            while True:
+                rounds += 1
+                for mode in modes:
+                    t0 = time.monotonic()
+                    found, tried, refused = _round(live, mode, chosen, args)
+                    took = time.monotonic() - t0
+                    print(
+                        f"round {rounds} {mode}: {tried} examples, {refused} refused configs, "
+                        f"{live.starts} gateway starts so far, {took:.1f} s",
+                        flush=True,
+                    )
+                    if found is not None:
+                        write_found(found, args.out, args.seed)
+                        return 1
+                if time.monotonic() - started >= args.duration:
+                    break
+    except GatewayError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"no difference found against {args.gateway} in {time.monotonic() - started:.1f} s ({rounds} rounds)"
+    )
+    return 0
+
+
+def _round(
+    live: LiveCluster, mode: str, chosen: object, args: argparse.Namespace
+) -> tuple[FuzzScenario | None, int, int]:
+    configs = discovery_configs(pd_mode=args.pd, igw_mode=args.igw)
+    if mode == "differential":
+        cases = differential.live_cases(max_pods=args.max_pods, configs=configs)
+        drun = differential.fuzz(live, chosen, cases=cases, seed=args.seed)  # type: ignore[arg-type]
+        return drun.found, drun.examples, drun.refused
+    srun = stateful.fuzz(live, chosen, configs=configs, seed=args.seed)  # type: ignore[arg-type]
+    return srun.found, srun.runs, srun.refused

@@ -1,0 +1,153 @@
+"""Replayable scenario files: what a fuzz failure was, in YAML a person can read and edit.
+
+Why this exists: issue 6 asks that a shrunk failure is written to a file (config, pods, expected,
+observed) and that `python -m conformance replay FILE --gateway X` reruns exactly that case. One
+format serves both fuzzers: a differential case is a batch of `pods` created at once and checked
+once; a stateful case is a list of `steps`, each checked after it runs. `failed_at` says which check
+failed (-1 = the check after the batch) and `differences` name the pods that differ, by direction and
+pool ("unexpected regular default/pod-0"), so a replay can say whether it is the same failure even
+though the cluster hands out different IPs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance.convergence import url_host
+from conformance.fuzz.plans import PlanError, PodPlan, Step
+from reference import Pools, ServiceDiscoveryConfig
+
+KIND = "sgl-fuzz-scenario"
+VERSION = 1
+BATCH = -1
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be read (one-line message naming the file and the problem)."""
+
+
+@dataclass
+class FuzzScenario:
+    """A case found by the fuzzer (or written by hand) and what happened when it ran."""
+
+    gateway: str
+    mode: str  # "differential" | "stateful"
+    config: ServiceDiscoveryConfig
+    pods: list[PodPlan] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    semantics: str = "pr-25294"
+    failed_at: int | None = None
+    summary: str = ""
+    differences: list[str] = field(default_factory=list)
+    expected: Pools | None = None
+    observed: Pools | None = None
+    seed: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": KIND,
+            "version": VERSION,
+            "gateway": self.gateway,
+            "mode": self.mode,
+            "semantics": self.semantics,
+            "config": config_to_dict(self.config),
+            "pods": [p.to_dict() for p in self.pods],
+            "steps": [s.to_dict() for s in self.steps],
+        }
+        if self.failed_at is not None:
+            out["failed_at"] = self.failed_at
+            out["summary"] = self.summary
+            out["differences"] = list(self.differences)
+        if self.expected is not None:
+            out["expected"] = self.expected.to_dict()
+        if self.observed is not None:
+            out["observed"] = self.observed.to_dict()
+        if self.seed is not None:
+            out["seed"] = self.seed
+        return out
+
+    def dump(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None, width=110)
+
+    def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.dump())
+        return path
+
+    def describe(self) -> str:
+        """The case as a person reads it: config, pods, numbered steps, the failure."""
+        lines = [f"gateway {self.gateway}, {self.mode}, config: {config_to_dict(self.config, compact=True)}"]
+        if self.pods:
+            lines.append("pods created at once:")
+            lines.extend(f"  {p.short()}" for p in self.pods)
+        for index, step in enumerate(self.steps):
+            lines.append(f"  step {index}: {step}")
+        if self.failed_at is not None:
+            where = "after the batch" if self.failed_at == BATCH else f"after step {self.failed_at}"
+            lines.append(f"fails {where}: {self.summary}")
+            lines.extend(f"  {d}" for d in self.differences)
+        return "\n".join(lines)
+
+
+def config_to_dict(config: ServiceDiscoveryConfig, *, compact: bool = False) -> dict[str, Any]:
+    data = dataclasses.asdict(config)
+    if compact:
+        defaults = dataclasses.asdict(ServiceDiscoveryConfig())
+        data = {k: v for k, v in data.items() if v != defaults[k] or k == "enabled"}
+    return data
+
+
+def config_from_dict(data: Mapping[str, Any]) -> ServiceDiscoveryConfig:
+    names = {f.name for f in dataclasses.fields(ServiceDiscoveryConfig)}
+    unknown = set(data) - names
+    if unknown:
+        raise ScenarioError(f"unknown config field(s): {', '.join(sorted(unknown))}")
+    return ServiceDiscoveryConfig(**dict(data))
+
+
+def signature(expected: Pools, observed: Pools, names: Mapping[str, str]) -> list[str]:
+    """The differences by pod name ("missing regular default/pod-0"), sorted; `names` maps IP -> pod."""
+    diff = expected.diff(observed)
+    out = []
+    for direction, pools in (("missing", diff.missing), ("unexpected", diff.unexpected)):
+        for role, workers in pools.items():
+            for worker in workers:
+                host = url_host(worker.url)
+                out.append(f"{direction} {role} {names.get(host, 'gone pod at ' + host)}")
+    return sorted(out)
+
+
+def load(path: Path) -> FuzzScenario:
+    """Read a scenario file; ScenarioError (one line) when it is missing or malformed."""
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        raise ScenarioError(f"scenario {path} is not valid YAML: {first}") from None
+    if not isinstance(data, dict) or data.get("kind") != KIND:
+        raise ScenarioError(f"scenario {path} is not a fuzz scenario (kind: {KIND} missing)")
+    try:
+        return FuzzScenario(
+            gateway=str(data.get("gateway", "")),
+            mode=str(data.get("mode", "differential")),
+            config=config_from_dict(data.get("config") or {}),
+            pods=[PodPlan.from_dict(p) for p in data.get("pods") or []],
+            steps=[Step.from_dict(s) for s in data.get("steps") or []],
+            semantics=str(data.get("semantics", "pr-25294")),
+            failed_at=data.get("failed_at"),
+            summary=str(data.get("summary", "")),
+            differences=[str(d) for d in data.get("differences") or []],
+            expected=Pools.from_dict(data["expected"]) if data.get("expected") else None,
+            observed=Pools.from_dict(data["observed"]) if data.get("observed") else None,
+            seed=data.get("seed"),
+        )
+    except (PlanError, ScenarioError, TypeError, ValueError, KeyError) as exc:
+        raise ScenarioError(f"scenario {path}: {exc}") from None
