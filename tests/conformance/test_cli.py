@@ -55,3 +55,13 @@ def test_matrix_requires_a_gateway() -> None:
     proc = run_cli("matrix")
     assert proc.returncode == 2
     assert "--gateway" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unusable_gateway_file_is_refused_before_any_test(tmp_path: Path) -> None:
+    bad = tmp_path / "gw.yaml"
+    bad.write_text("command: [\n")
+    proc = run_cli("--gateway", str(bad))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"{bad}: not valid YAML" in lines[0]
