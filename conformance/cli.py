@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -164,15 +165,15 @@ def run_matrix(args: argparse.Namespace) -> int:
         cmd = [sys.executable, "-m", "pytest", *pytest_args(args, gateway, report, None)]
         started = time.monotonic()
         print(f"== {gateway}", flush=True)
-        proc = subprocess.run(cmd, cwd=REPO, check=False)
-        print(f"== {gateway}: {time.monotonic() - started:.1f} s (pytest exit {proc.returncode})", flush=True)
+        returncode = _run_forwarding_interrupts(cmd)
+        print(f"== {gateway}: {time.monotonic() - started:.1f} s (pytest exit {returncode})", flush=True)
         if not report.exists():
             print(f"error: {gateway}: no report written", file=sys.stderr)
             worst = 1
             continue
         reports.append(load_report(report))
         labels.append(label)
-        worst = max(worst, 0 if proc.returncode == 0 else 1)
+        worst = max(worst, 0 if returncode == 0 else 1)
     if not reports:
         return 1
     table = render_matrix(reports, labels=labels)
@@ -182,6 +183,23 @@ def run_matrix(args: argparse.Namespace) -> int:
     print(table)
     print(f"matrix: {target}")
     return worst
+
+
+def _run_forwarding_interrupts(cmd: list[str]) -> int:
+    """Run one gateway's suite; if this process is interrupted, SIGTERM the child and wait for it,
+    so its fixture finalizers stop the gateway and workers (the plugin turns SIGTERM into an
+    interrupt) instead of orphaning them."""
+    proc = subprocess.Popen(cmd, cwd=REPO)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
