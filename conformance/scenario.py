@@ -277,7 +277,13 @@ class Scenario:
         return took
 
     def must_never_show(self, *names: str, barrier: PodRow) -> float:
-        """Prove that the named pods are not discovered: a barrier pod must show, then a settle window."""
+        """Prove that the named pods are not discovered: a barrier pod must show, then a settle window.
+
+        The pools must first converge to the reference for the pods so far (ARCHITECTURE.md, steps 5
+        then 6): a gateway that misses an expected worker fails on that, naming it, rather than on a
+        barrier that cannot show for the same reason.
+        """
+        self.must_converge(label="before-barrier")
         hosts = set()
         for name in names:
             _, item = self._find(name)
