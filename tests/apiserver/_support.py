@@ -307,18 +307,6 @@ def assert_status(resp: requests.Response, code: int, reason: str) -> JSON:
     return body
 
 
-def wait_until(pred: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    """Poll `pred` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = pred()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")
-
-
 def core_v1_from(kubeconfig: Path) -> k8s_client.CoreV1Api:
     """The official client exactly as a user builds it from a kubeconfig file."""
     api_client = k8s_config.new_client_from_config(config_file=str(kubeconfig))

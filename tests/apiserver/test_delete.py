@@ -14,7 +14,8 @@ import pytest
 from kubernetes import client as k8s_client
 from kubernetes.client.exceptions import ApiException
 
-from tests.apiserver._support import Rest, pod_body, wait_until, watch_path
+from tests.apiserver._support import Rest, pod_body, watch_path
+from tests.polling import wait_until
 
 
 def parse_ts(value: str) -> datetime:

@@ -16,7 +16,8 @@ from kubernetes import client as k8s_client
 from kubernetes.client.exceptions import ApiException
 
 from fixtures.apiserver import EmbeddedAPIServer
-from tests.apiserver._support import Rest, assert_status, wait_until, watch_path
+from tests.apiserver._support import Rest, assert_status, watch_path
+from tests.polling import wait_until
 
 
 def control(rest: Rest, action: str, body: dict | None = None) -> dict:

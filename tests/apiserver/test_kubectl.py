@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.apiserver._support import Kubectl, Rest, wait_until
+from tests.apiserver._support import Kubectl, Rest
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.kubectl
 

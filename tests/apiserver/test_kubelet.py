@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from tests.apiserver._support import JSON, Rest, wait_until, watch_path
+from tests.apiserver._support import JSON, Rest, watch_path
+from tests.polling import wait_until
 
 ANN = "kubelet.emulator/"
 

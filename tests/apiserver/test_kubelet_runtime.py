@@ -27,8 +27,9 @@ import requests
 
 from fixtures.apiserver import NODE_LABELS, EmbeddedAPIServer, random_pod_ip_start
 from fixtures.apiserver.kubelet import loopback_ip, parse_pod_ip_start
-from tests.apiserver._support import JSON, Rest, wait_until
+from tests.apiserver._support import JSON, Rest
 from tests.apiserver.test_cli import LISTENING, Cli
+from tests.polling import wait_until
 
 PORT = 18123
 GATE = "example.com/gate"

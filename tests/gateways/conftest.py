@@ -7,11 +7,10 @@ polling helpers; keeping them here keeps each test a short scenario.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from kubernetes import client, config
@@ -20,21 +19,9 @@ from fixtures.gateways import GatewayDriver, RunningGateway
 from fixtures.gateways.base import free_port
 from fixtures.workers import Fleet
 from reference import Pools, ServiceDiscoveryConfig, Worker
+from tests.polling import wait_until as wait_for
 
-T = TypeVar("T")
 NAMESPACE = "default"
-
-
-def wait_for(predicate: Callable[[], T], *, timeout: float, interval: float = 0.1, what: str = "") -> T:
-    """Poll until `predicate()` is truthy; return its value. AssertionError after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what or predicate}; last: {last}")
 
 
 def pool_urls(pools: Pools) -> dict[str, set[str]]:
