@@ -4,8 +4,8 @@ Modelled on the Gateway API suite (anchors.md section 1.1, "Features and profile
 the features it needs; a profile is a named set of features and gets its own verdict in the report
 (success / partial / failure). Here the profiles are disjoint groups, one per area of ARCHITECTURE.md
 ("Features and profiles"); a test may need features of several profiles and then counts in each.
-`resilience` is reserved for fault-injection tests that arrive later: its profile exists so reports and
-`--profile` already accept the name.
+`resilience` needs fault injection, which only the embedded cluster offers (elsewhere its tests are
+"not expressible").
 """
 
 from __future__ import annotations
@@ -35,8 +35,11 @@ class Feature(enum.StrEnum):
     RELABEL = "Relabel"
     DELETION = "Deletion"
     RECREATION = "Recreation"
-    # resilience (reserved; tests arrive with the fault-injection issue)
+    # resilience (fault injection: embedded cluster only)
     WATCH_RECOVERY = "WatchRecovery"
+    WATCH_EXPIRY_RELIST = "WatchExpiryRelist"
+    LIST_FAILURE_TOLERANCE = "ListFailureTolerance"
+    APISERVER_RESTART = "APIServerRestart"
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,15 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "resilience",
-            "watch dropped, 410 Expired, failing LISTs, API server restart (reserved)",
-            frozenset({Feature.WATCH_RECOVERY}),
+            "watch dropped, 410 Expired, failing LISTs keep workers, API server restart (embedded only)",
+            frozenset(
+                {
+                    Feature.WATCH_RECOVERY,
+                    Feature.WATCH_EXPIRY_RELIST,
+                    Feature.LIST_FAILURE_TOLERANCE,
+                    Feature.APISERVER_RESTART,
+                }
+            ),
         ),
     )
 }

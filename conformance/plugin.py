@@ -186,6 +186,7 @@ def scenario(
         timeouts=conformance_run.timeouts,
         worker_port=DEFAULT_WORKER_PORT,
         relies_on=decl.relies_on if decl else (),
+        faults=getattr(provider, "faults", None),  # embedded only: the resilience profile
     )
     request.node.stash[_SCENARIO] = scn
     try:

@@ -99,8 +99,11 @@ class Scenario:
         timeouts: TimeoutConfig,
         worker_port: int,
         relies_on: Iterable[str] = (),
+        faults: Callable[[], Any] | None = None,
     ) -> None:
         self.driver = driver
+        self._faults_of = faults
+        self._faults: Any = None
         self._new_namespace = new_namespace
         self.kubeconfig = kubeconfig
         self.workdir = workdir
@@ -113,6 +116,7 @@ class Scenario:
         self.record: dict[str, Any] = {"timings": {}}
         self._stated: dict[tuple[str, str], str | None] = {}
         self._ever: dict[str, tuple[str, str]] = {}  # podIP -> (namespace, name), for naming gone pods
+        self._last: tuple[Pools, list[dict[str, Any]]] | None = None  # last expected pools and their pods
 
     # -- cluster state -------------------------------------------------------------------------
 
@@ -232,9 +236,69 @@ class Scenario:
         return self.gateway
 
     def stop(self) -> None:
-        if self.gateway is not None:
-            self.record["log_tail"] = _tail(self.gateway.log())
-            self.gateway.stop()
+        try:
+            if self.gateway is not None:
+                self.record["log_tail"] = _tail(self.gateway.log())
+                self.gateway.stop()
+        finally:
+            if self._faults is not None:  # pending faults must not reach the next test
+                self._faults.clear()
+
+    # -- fault injection (resilience) ----------------------------------------------------------
+
+    @property
+    def faults(self) -> Any:
+        """The cluster's fault injection (drop_watches, compact, fail_lists, restart, ...), if it has one.
+
+        Only the embedded cluster offers it (the provider's `faults()`); elsewhere the test is
+        NotExpressible. Faults still pending are cleared when the scenario stops.
+        """
+        if self._faults is None:
+            if self._faults_of is None:
+                raise NotExpressible("fault injection needs the embedded cluster")
+            self._faults = self._faults_of()
+        return self._faults
+
+    def must_hold_while_lists_fail(self, *, label: str = "lists-failing") -> float:
+        """The pools must stay equal to the last expected ones while injected LIST failures are pending.
+
+        Polls the gateway (never the API server: a LIST of ours would take an injected failure) until
+        the failures have been served and `timeouts.settle` more seconds have passed, or the cap runs
+        out (a gateway that does not LIST then is judged by the next must_converge). A snapshot that
+        differs -- pools drained because a LIST failed -- fails at once. Returns the seconds held.
+        """
+        assert self._last is not None, "converge before injecting LIST failures"
+        expected, pods = self._last
+        start = time.monotonic()
+        served: float | None = None
+        while True:
+            observed = self.gateway.pools()
+            now = time.monotonic()
+            if observed != expected:
+                lines, differing = convergence.describe_difference(
+                    expected, observed, convergence.pod_names_by_ip(pods)
+                )
+                exc = convergence.ConsistencyFailure(
+                    f"gateway pools changed after {now - start:.1f} s while LISTs failed "
+                    "(the cluster did not change: a failing LIST must not drain the pools)",
+                    expected,
+                    observed,
+                    now - start,
+                    differing,
+                    lines,
+                )
+                self._record_failure(exc)
+                raise exc
+            if served is None and self.faults.pending_list_failures() == 0:
+                served = now
+            if (served is not None and now - served >= self.timeouts.settle) or (
+                now - start >= self.timeouts.max_time_to_consistency
+            ):
+                if served is None:  # the gateway made no LIST: ours must not take the failures
+                    self.faults.clear()
+                self._timing(label if served is not None else f"{label}-not-served", now - start)
+                return now - start
+            time.sleep(self.timeouts.poll_interval)
 
     # -- expectations and assertions -----------------------------------------------------------
 
@@ -244,6 +308,7 @@ class Scenario:
         pods = self.pods()
         pools = expected_pools(pods, self.config)
         self._check_table(pods, pools)
+        self._last = (pools, pods)
         return pools
 
     def _check_table(self, pods: list[dict[str, Any]], pools: Pools) -> None:
