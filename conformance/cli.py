@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance.features import PROFILES, UnknownProfile, resolve_profiles
+from conformance.signals import interrupt_on_sigterm
 from conformance.timeouts import TimeoutConfigError, load_timeouts
 
 SUITE = Path(__file__).resolve().parent / "suite"
@@ -206,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "replay":  # replay a fuzz scenario file (conformance.fuzz.replay, issue 6)
         from conformance.fuzz.replay import main as replay_main
+
+        interrupt_on_sigterm()
 
         return replay_main(argv[1:])
     matrix = bool(argv) and argv[0] == "matrix"

@@ -11,8 +11,6 @@ them. Load it with `-p conformance.plugin` (`python -m conformance` does).
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +29,7 @@ from conformance.registry import (
     declaration_of,
 )
 from conformance.report import TestResult, build_report, render_summary, write_report
+from conformance.signals import interrupt_on_sigterm
 from conformance.timeouts import TimeoutConfig, load_timeouts
 
 SEMANTICS = "pr-25294"
@@ -116,17 +115,10 @@ class ConformanceRun:
 _RUN = pytest.StashKey[ConformanceRun]()
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(decl): a declared conformance test (conformance.registry)")
     config.stash[_RUN] = ConformanceRun(config)
-    # SIGTERM (a CI runner's cancel, a parent test, `matrix`) becomes an interrupt: pytest unwinds and
-    # every fixture finalizer runs, so gateways in their own process groups are never orphaned.
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
+    interrupt_on_sigterm()  # pytest then unwinds and every fixture finalizer stops its gateway
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
