@@ -9,6 +9,7 @@ failure (printed, written as a scenario file, with the replay command) or when `
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -42,7 +43,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--hypothesis-seed", "--seed", dest="seed", type=int, help="fixed seed")
     parser.add_argument("--hypothesis-profile", dest="profile", default=profiles.FUZZ, help="ci or fuzz")
     parser.add_argument(
-        "--database", type=Path, help=f"example database dir (default {profiles.DEFAULT_DATABASE})"
+        "--database",
+        type=Path,
+        help=f"example database dir (default with the fuzz profile: {profiles.DEFAULT_DATABASE}/<gateway>)",
     )
     parser.add_argument(
         "--duration", type=float, default=0.0, help="keep running rounds for this many seconds"
@@ -69,13 +72,21 @@ def write_found(found: FuzzScenario, out: Path, seed: int | None) -> Path:
     return path
 
 
+def _database(args: argparse.Namespace) -> Path | None:
+    """One example database per gateway: a failure found in one gateway is retried first against that
+    gateway, never replayed into another's run (the stateful fuzz's examples carry no gateway key)."""
+    if args.database is not None or args.profile != profiles.FUZZ:
+        return args.database
+    return profiles.DEFAULT_DATABASE / re.sub(r"[^A-Za-z0-9_.-]+", "-", args.gateway).strip("-")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit 0 when nothing was found, 1 when a difference was found, 2 on bad input."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         semantics = Semantics.parse(args.semantics)
         chosen = profiles.fuzz_settings(
-            args.profile, max_examples=args.examples, steps=args.steps, database=args.database
+            args.profile, max_examples=args.examples, steps=args.steps, database=_database(args)
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
