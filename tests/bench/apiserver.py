@@ -146,7 +146,7 @@ class Watcher(threading.Thread):
                 return
 
 
-_LINE_HEAD = re.compile(rb'^\{"type":"([A-Z]+)","object":\{.*?"metadata":\{"name":"([^"]*)"')
+_LINE_HEAD = re.compile(rb'\{"type":"([A-Z]+)","object":\{.*?"metadata":\{"name":"([^"]*)"')
 
 
 def read_watches(url: str, rv: str, watchers: int, pods: int, wait: float) -> list[dict[str, float]]:
