@@ -8,15 +8,18 @@ How it measures, so the numbers can be read correctly:
   uses), wall time over N creates; reported with and without the built-in kubelet;
 - LIST: `GET …/pods?limit=500` following `continue` (what kube-rs and kubectl send), total seconds over
   all pages, best and median of 5;
-- watch latency: 10 raw-HTTP watchers (threads, one socket each, in a process of their own so their
-  parsing does not hold the creating client's GIL) from the list RV; for each pod, latency = event
+- watch latency: 10 raw-HTTP watchers (one socket each, read by one thread in a process of their own
+  so their parsing does not hold the creating client's GIL) from the list RV; for each pod, latency = event
   arrival - the moment just before its POST was sent (so it includes the create's own round trip;
   both read CLOCK_MONOTONIC); p50/p99 over every (watcher, pod) ADDED pair, kubelet on (its MODIFIED
   events add load);
 - server CPU: user+system seconds the server process spent per 1,000 creates (from /proc), the figure
   that does not depend on how fast the client is or how busy the machine is;
 - memory: RSS delta of the server process from before the first create to after 10,000 creates
-  (kubelet off), which includes the watch-event history the server keeps.
+  (kubelet off), which includes the watch-event history the server keeps;
+- idle watchers: RSS delta over 1,000 create/delete cycles (kubelet on, a 64 KiB annotation per pod,
+  a 100-event history filled before measuring, so the figure is about what watches hold) while 20
+  watchers never read (issue 9: unbounded before).
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -125,25 +127,6 @@ class ServerProcess:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-class Watcher(threading.Thread):
-    """Reads ADDED events off one raw watch; records arrival times by pod name."""
-
-    def __init__(self, url: str, rv: str, expect: int) -> None:
-        super().__init__(daemon=True)
-        self.stream = WatchStream(url, watch_path(resourceVersion=rv, timeoutSeconds=120)).open()
-        self.expect = expect
-        self.arrivals: dict[str, float] = {}
-        self.stop_flag = threading.Event()
-
-    def run(self) -> None:
-        while len(self.arrivals) < self.expect and not self.stop_flag.is_set():
-            event = self.stream.next_event(timeout=0.5)
-            if event is not None and event.type == "ADDED" and event.name:
-                self.arrivals[event.name] = event.at
-            if self.stream.ended:
-                return
 
 
 _LINE_HEAD = re.compile(rb'\{"type":"([A-Z]+)","object":\{.*?"metadata":\{"name":"([^"]*)"')
@@ -271,7 +254,43 @@ def apiserver_figures() -> list[Figure]:
         figures += watch_latency(full, watchers=10, pods=1000)
     finally:
         full.close()
+    idle = ServerProcess(kubelet=True, history_limit=100)
+    try:
+        figures.append(idle_watchers_rss(idle, watchers=20, cycles=1000))
+    finally:
+        idle.close()
     return figures
+
+
+def idle_watchers_rss(server: ServerProcess, watchers: int, cycles: int) -> Figure:
+    """Server RSS growth over `cycles` create/delete cycles while `watchers` watches are never read."""
+    blob = {"example.com/blob": "x" * 65536}
+    streams = [
+        WatchStream(server.url, watch_path(resourceVersion=server.list_rv())).open() for _ in range(watchers)
+    ]
+    try:
+        before = 0
+        for i in range(-100, cycles):  # the first 100 cycles fill the history: not counted
+            if i == 0:
+                before = server.rss_bytes()
+            body = pod_body(f"i-{i}", labels={"app": "bench"}, annotations=blob)
+            assert (
+                server.session.post(f"{server.url}/api/v1/namespaces/default/pods", json=body).status_code
+                == 201
+            )
+            server.session.delete(
+                f"{server.url}/api/v1/namespaces/default/pods/i-{i}", json={"gracePeriodSeconds": 0}
+            )
+        grown = (server.rss_bytes() - before) / 2**20
+    finally:
+        for stream in streams:
+            stream.close()
+    return Figure(
+        f"RSS growth, {watchers} idle watchers, {cycles:,} create/delete cycles",
+        grown,
+        "MiB",
+        note="after 100 cycles that fill a 100-event history",
+    )
 
 
 def watch_latency(server: ServerProcess, watchers: int, pods: int) -> list[Figure]:
