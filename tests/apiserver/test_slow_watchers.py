@@ -11,7 +11,9 @@ for the server's own needs that an unbounded queue exceeds several times over, n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import pytest
 from kubernetes import client as k8s_client
@@ -23,10 +25,19 @@ from tests.apiserver._support import Rest, WatchStream, pod_body, watch_path
 from tests.bench.apiserver import ServerProcess
 
 PODS = "/api/v1/namespaces/default/pods"
+ServerFactory = Callable[..., EmbeddedAPIServer]
 BIG = "x" * 64 * 1024  # a 64 KiB annotation: each event line carries it
 IDLE_WATCHERS = 20
 CYCLES = 600  # unbounded: 600 cycles x 2 events x 64 KiB ~ 80 MiB held; bounded: ~20 x 1 MiB
 RSS_BOUND_MIB = 40
+
+
+class FallenBehind(NamedTuple):
+    rest: Rest
+    api: k8s_client.CoreV1Api
+    watch: k8s_watch.Watch
+    events: Iterator[dict[str, Any]]
+    names: list[str]
 
 
 def big_pod(name: str) -> dict[str, object]:
@@ -72,65 +83,59 @@ def test_idle_watchers_keep_server_memory_bounded(server_process: ServerProcess)
     assert len(events) < 2 * (100 + CYCLES), "the idle watch was never closed"
 
 
-def test_slow_python_client_resumes_without_losing_events(make_server: object) -> None:
-    """The official client stops iterating while big pods are created until the server closes its
-    watch, and 30 more after that; when the client reads again it gets every ADDED, in order, once:
-    the stream ended cleanly, the client re-watched from its last resourceVersion, history replayed."""
-    srv: EmbeddedAPIServer = make_server(kubelet=False)  # type: ignore[operator]
+@contextlib.contextmanager
+def fallen_behind(srv: EmbeddedAPIServer) -> Iterator[FallenBehind]:
+    """The official client watches from before pod `first` and reads that event, then stops reading
+    while big pods are created until the server closes its watch, and 30 small ones after that."""
     rest = Rest(srv.url)
     api = k8s_client.CoreV1Api(_client(srv))
     try:
         rest.create_pod("first")
-        w = k8s_watch.Watch()
-        events = w.stream(api.list_namespaced_pod, "default", resource_version=str(rest.list_rv() - 1))
+        watch = k8s_watch.Watch()
+        events = watch.stream(api.list_namespaced_pod, "default", resource_version=str(rest.list_rv() - 1))
         assert next(events)["object"].metadata.name == "first"
         names = _create_until_closed(srv, rest, limit=300)
         names += [rest.create_pod(f"after-{i}")["metadata"]["name"] for i in range(30)]
-        seen = []
-        for event in events:
-            if event["type"] == "ADDED":
-                seen.append(event["object"].metadata.name)
-            if seen and seen[-1] == names[-1]:
-                w.stop()
-        assert seen == names
+        yield FallenBehind(rest, api, watch, events, names)
     finally:
         api.api_client.close()
         rest.close()
 
 
-def test_slow_python_client_gets_410_and_relists(make_server: object) -> None:
-    """Same, with a history too short to replay what the closed watch missed: the client's resume gets
-    410 Expired (the official client raises ApiException 410 after its one retry), and a re-list plus
-    a watch from the list's resourceVersion sees the state and the changes after it."""
-    srv: EmbeddedAPIServer = make_server(kubelet=False, history_limit=20)  # type: ignore[operator]
-    rest = Rest(srv.url)
-    api = k8s_client.CoreV1Api(_client(srv))
-    try:
-        rest.create_pod("first")
-        w = k8s_watch.Watch()
-        events = w.stream(api.list_namespaced_pod, "default", resource_version=str(rest.list_rv() - 1))
-        assert next(events)["object"].metadata.name == "first"
-        names = _create_until_closed(srv, rest, limit=300)
-        names += [rest.create_pod(f"after-{i}")["metadata"]["name"] for i in range(30)]  # > history
+def test_slow_python_client_resumes_without_losing_events(make_server: ServerFactory) -> None:
+    """When the client reads again it gets every ADDED, in order, once: its stream ended cleanly, it
+    re-watched from its last resourceVersion and the history replayed the rest."""
+    with fallen_behind(make_server(kubelet=False)) as client:
+        seen = []
+        for event in client.events:
+            if event["type"] == "ADDED":
+                seen.append(event["object"].metadata.name)
+            if seen and seen[-1] == client.names[-1]:
+                client.watch.stop()
+        assert seen == client.names
+
+
+def test_slow_python_client_gets_410_and_relists(make_server: ServerFactory) -> None:
+    """With a history too short to replay what the closed watch missed, the client's resume gets 410
+    Expired (the official client raises ApiException 410 after its one retry), and a re-list plus a
+    watch from the list's resourceVersion sees the state and the changes after it."""
+    with fallen_behind(make_server(kubelet=False, history_limit=20)) as client:
         with pytest.raises(ApiException) as info:
-            for _ in events:
+            for _ in client.events:
                 pass
         assert info.value.status == 410
-        listed = api.list_namespaced_pod("default")
-        assert {p.metadata.name for p in listed.items} == {"first", *names}
-        rest.create_pod("barrier")
-        w2 = k8s_watch.Watch()
-        for event in w2.stream(
-            api.list_namespaced_pod,
+        listed = client.api.list_namespaced_pod("default")
+        assert {p.metadata.name for p in listed.items} == {"first", *client.names}
+        client.rest.create_pod("barrier")
+        again = k8s_watch.Watch()
+        for event in again.stream(
+            client.api.list_namespaced_pod,
             "default",
             resource_version=listed.metadata.resource_version,
             timeout_seconds=10,
         ):
             assert event["object"].metadata.name == "barrier", "replayed something the list already had"
-            w2.stop()
-    finally:
-        api.api_client.close()
-        rest.close()
+            again.stop()
 
 
 def _client(srv: EmbeddedAPIServer) -> k8s_client.ApiClient:
