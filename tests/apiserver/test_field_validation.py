@@ -136,5 +136,6 @@ def test_apply_with_an_undeclared_field_is_the_real_500(bare_rest: Rest) -> None
     )
     assert resp.status_code == 500
     assert resp.json()["message"] == (
-        "failed to create typed patch object (default/p1; /v1, Kind=Pod): .spec.foo: field not declared in schema"
+        "failed to create typed patch object (default/p1; /v1, Kind=Pod): "
+        ".spec.foo: field not declared in schema"
     )
