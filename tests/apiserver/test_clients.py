@@ -20,7 +20,7 @@ import pytest
 
 from fixtures.apiserver import EmbeddedAPIServer
 from tests.apiserver import kubectls
-from tests.apiserver._support import Kubectl, Rest, find_kubectl
+from tests.apiserver._support import Kubectl, Rest, find_kubectl, stop_process
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.kubectl
@@ -129,15 +129,6 @@ def _watch_lines(kc: Kubectl, args: list[str]) -> tuple[subprocess.Popen[str], l
     return proc, lines
 
 
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def test_get_watch(kc: Kubectl, rest: Rest) -> None:
     """`get pods -w` prints the table, then a new pod and a graceful delete as Terminating."""
     rest.create_pod("g1")
@@ -152,7 +143,7 @@ def test_get_watch(kc: Kubectl, rest: Rest) -> None:
         wait_until(lambda: any("Terminating" in ln for ln in lines), 10, f"Terminating in {lines}")
         assert proc.poll() is None
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 def test_wait(kc: Kubectl, rest: Rest) -> None:
