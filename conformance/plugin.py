@@ -6,11 +6,23 @@ leak state into the next test), everything stopped at the end -- on failure too.
 test into a report entry: outcome (Passed / Failed / RejectedConfig / NotExpressible / Skipped),
 expected vs observed pools, the pods that differ, the log tail and the pods as the API server holds
 them. Load it with `-p conformance.plugin` (`python -m conformance` does).
+
+Trustworthy verdicts (the session-level half; the per-test half is above):
+- every option is checked in `pytest_configure` and the selection at the end of collection (an
+  unknown `--test` id, a `-k` that selects nothing): pytest's usage error, before any test starts;
+- only then is the run guarded (fixtures/lifetime: the run cookie and the reaper), and SIGINT/SIGTERM
+  unwind it (conformance/signals.py);
+- a test that could not be judged -- the gateway could not be installed or prepared, the cluster
+  failed under it -- is not a gateway failure: it is listed as not run, and a preparation failure
+  stops the session (every later test would fail the same way);
+- the report always says whether every selected test finished (`complete`), why not, and which never
+  ran; it is written atomically, and a JUnit file gets the same verdict as a global property.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,24 +30,25 @@ from typing import Any
 
 import pytest
 
-from conformance import HARNESS_VERSION
-from conformance.features import PROFILES, Feature, resolve_profiles, selected_by
+from conformance import HARNESS_VERSION, signals, validate
+from conformance.features import PROFILES, resolve_profiles, selected_by
 from conformance.registry import (
     MARKER,
+    REGISTRY,
     ConformanceTest,
     NotExpressible,
     Outcome,
     RejectedConfig,
     declaration_of,
 )
-from conformance.report import TestResult, build_report, render_summary, write_report
-from conformance.signals import interrupt_on_sigterm
-from conformance.timeouts import TimeoutConfig, load_timeouts
+from conformance.report import TestResult, build_report, is_complete, render_summary, write_report
+from conformance.timeouts import TimeoutConfig
 
 SEMANTICS = "pr-25294"
 _OUTCOME = pytest.StashKey[tuple[Outcome, str]]()
 _SCENARIO = pytest.StashKey[Any]()
 _DURATION = pytest.StashKey[float]()
+_NOT_JUDGED = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,20 +64,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--exempt-feature", action="append", default=[], help="features the gateway does not claim"
     )
+    group.addoption(
+        "--test", dest="conformance_tests", action="append", default=[], help="only this test id (repeat)"
+    )
 
 
 class ConformanceRun:
     """Session state: options, the driver, the cluster provider, the results gathered so far."""
 
     def __init__(self, config: pytest.Config) -> None:
+        """Check every option (validate.UsageError, one line) before anything is started."""
         opt = config.option
         self.gateway_name: str = opt.gateway
+        validate.check_gateway(self.gateway_name)
+        validate.check_profiles(opt.profile)
         self.profiles = resolve_profiles(opt.profile)
-        self.timeouts: TimeoutConfig = load_timeouts(opt.timeout_config, opt.timeout_override)
+        self.timeouts: TimeoutConfig = validate.check_timeouts(opt.timeout_config, opt.timeout_override)
         self.cluster_name: str = opt.cluster
-        self.exempt = {Feature(f) if f in Feature._value2member_map_ else f for f in opt.exempt_feature}
+        validate.check_cluster(self.cluster_name)
+        self.exempt = validate.check_features(opt.exempt_feature)
+        self.test_ids: list[str] = [t for item in opt.conformance_tests for t in item.split(",") if t.strip()]
         self.report_path: str | None = opt.report
+        if self.report_path:
+            validate.check_output_file(self.report_path, "--report")
+        if getattr(opt, "xmlpath", None):
+            validate.check_output_file(opt.xmlpath, "--junitxml")
         self.results: list[TestResult] = []
+        self.selected: list[ConformanceTest] = []
+        self.stop_reasons: list[str] = []
         self.started = time.monotonic()
         self._driver: Any = None
         self._provider: Any = None
@@ -98,6 +125,14 @@ class ConformanceRun:
                 self._provider.close()
             self._provider = None
 
+    def not_run(self) -> list[ConformanceTest]:
+        done = {r.id for r in self.results}
+        return [t for t in self.selected if t.id not in done]
+
+    def stopped(self, reason: str) -> None:
+        if reason not in self.stop_reasons:
+            self.stop_reasons.append(reason)
+
     def report(self) -> dict[str, Any]:
         name = getattr(self._driver, "name", self.gateway_name)
         return build_report(
@@ -109,39 +144,95 @@ class ConformanceRun:
             timeouts=self.timeouts.to_dict(),
             profiles=[p.name for p in self.profiles],
             wall_seconds=time.monotonic() - self.started,
+            not_run=self.not_run(),
+            incomplete_reason="; ".join(self.stop_reasons) or None,
         )
 
 
 _RUN = pytest.StashKey[ConformanceRun]()
 
 
+def final_report(config: pytest.Config) -> dict[str, Any] | None:
+    """The report this session built (None if it stopped before the selection was known)."""
+    run = config.stash.get(_RUN, None)
+    return run.final_report if run is not None else None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(decl): a declared conformance test (conformance.registry)")
-    config.stash[_RUN] = ConformanceRun(config)
-    interrupt_on_sigterm()  # pytest then unwinds and every fixture finalizer stops its gateway
+    _INTERRUPTS.clear()
+    try:
+        config.stash[_RUN] = ConformanceRun(config)
+    except validate.UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    signals.install()  # pytest then unwinds and every fixture finalizer stops its gateway
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(_RUN, None)
     if run is not None:
-        run.close()
+        try:
+            run.close()
+        finally:
+            from fixtures.lifetime import release_run
+
+            release_run()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep only the conformance tests whose features the selected profiles cover."""
+    """Keep only the conformance tests whose features the selected profiles cover (and `--test` ids)."""
     run = config.stash[_RUN]
     keep, drop = [], []
     for item in items:
         decl = declaration_of(item)
         if decl is not None:
             item.add_marker(pytest.mark.conformance(decl))
-        if decl is None or selected_by(decl.features, run.profiles):
-            keep.append(item)
-        else:
-            drop.append(item)
+        wanted = decl is None or (
+            selected_by(decl.features, run.profiles) and (not run.test_ids or decl.id in run.test_ids)
+        )
+        (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The selection is final: refuse unknown test ids and an empty selection, then guard the run."""
+    run = session.config.stash.get(_RUN, None)
+    if run is None or session.testsfailed:
+        return  # a collection error is pytest's to report (the run then counts as incomplete)
+    for test_id in run.test_ids:
+        if test_id not in REGISTRY:
+            close = difflib.get_close_matches(test_id, list(REGISTRY), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" ({len(REGISTRY)} ids are declared)"
+            raise pytest.UsageError(f"unknown test id {test_id!r}{hint}")
+    run.selected = [d for d in (declaration_of(item) for item in session.items) if d is not None]
+    if not run.selected:
+        raise pytest.UsageError(f"{_selection(session.config, run)} selects no conformance test")
+    if session.config.option.collectonly:
+        return
+    from fixtures.lifetime import guard_run
+
+    guard_run()  # from here on, whatever the run starts dies with it
+
+
+def _selection(config: pytest.Config, run: ConformanceRun) -> str:
+    parts = [f"--profile {','.join(p.name for p in run.profiles)}"]
+    if run.test_ids:
+        parts.append(f"--test {','.join(run.test_ids)}")
+    if config.option.keyword:
+        parts.append(f"-k {config.option.keyword!r}")
+    if config.option.markexpr:
+        parts.append(f"-m {config.option.markexpr!r}")
+    return " ".join(parts)
+
+
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """Remember why the session stopped (a signal, or pytest's own stop after a failed preparation)."""
+    _INTERRUPTS.append(signals.first_signal() or type(excinfo.value).__name__)
+
+
+_INTERRUPTS: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -224,8 +315,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     item.stash[_DURATION] = item.stash.get(_DURATION, 0.0) + report.duration
     if report.when in ("setup", "call") and (report.when == "call" or not report.passed):
-        item.stash[_OUTCOME] = _classify(report, call)
+        why_not = _not_judged(call)
+        if why_not is not None:
+            item.stash[_NOT_JUDGED] = why_not
+        else:
+            item.stash[_OUTCOME] = _classify(report, call)
+            _keep_log_tail(item, call)
     if report.when == "teardown":
+        why_not = item.stash.get(_NOT_JUDGED, None)
+        if why_not is not None:
+            run = item.config.stash[_RUN]
+            run.stopped(f"{decl.id}: {why_not}")
+            if why_not.startswith(SETUP_FAILED):
+                item.session.shouldstop = why_not  # every later test would fail the same way
+            return report
         result = _record(item, decl, report)
         # JUnit (pytest's --junitxml) carries the verdict and the pods that differ as properties
         report.user_properties.append(("conformance.id", decl.id))
@@ -234,6 +337,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             if result.evidence.get(key):
                 report.user_properties.append((f"conformance.{key}", str(result.evidence[key])))
     return report
+
+
+SETUP_FAILED = "the gateway could not be prepared"
+
+
+def _not_judged(call: pytest.CallInfo[None]) -> str | None:
+    """Why a test says nothing about the gateway, or None when its outcome is a verdict.
+
+    The harness could not prepare the gateway (install, YAML placeholders, version probe), or the
+    cluster failed under the test (a ProviderError: API server, pods, namespaces). Neither is the
+    gateway's failure; the test is reported as not run and the run as incomplete.
+    """
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if exc is None:
+        return None
+    from fixtures.clusters.errors import ProviderError
+    from fixtures.clusters.templates import NotExpressible as ClusterNotExpressible
+    from fixtures.gateways import GatewaySetupError
+
+    if isinstance(exc, GatewaySetupError):
+        return f"{SETUP_FAILED}: {validate.one_line(exc)}"
+    if isinstance(exc, ProviderError) and not isinstance(exc, ClusterNotExpressible):
+        return f"the cluster failed: {type(exc).__name__}: {validate.one_line(exc)}"
+    return None
+
+
+def _keep_log_tail(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    """A gateway that crashed or never answered carries its log tail on the error: keep it as evidence."""
+    exc = call.excinfo.value if call.excinfo is not None else None
+    scn = item.stash.get(_SCENARIO, None)
+    tail = getattr(exc, "log_tail", "")
+    if scn is not None and tail and not scn.record.get("log_tail"):
+        scn.record["log_tail"] = tail
 
 
 def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[Outcome, str]:
@@ -301,20 +437,51 @@ def _record(item: pytest.Item, decl: ConformanceTest, teardown: pytest.TestRepor
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Build the report once (before the terminal summary) and write it when asked."""
+    """Build the report once (before the terminal summary and JUnit) and write it when asked."""
     run = session.config.stash.get(_RUN, None)
-    if run is None or not run.results:
-        return
+    if run is None or not run.selected:
+        return  # stopped before the selection was known: nothing to report (the CLI says so)
+    if run.not_run():
+        if _INTERRUPTS:
+            run.stopped(_interruption())
+        if exitstatus == pytest.ExitCode.INTERNAL_ERROR:
+            run.stopped("internal error (see the traceback above)")
+        if not run.stop_reasons:
+            why = session.shouldfail or session.shouldstop
+            run.stopped(
+                f"stopped early: {why}" if why else f"stopped early (pytest exit status {exitstatus})"
+            )
     run.final_report = run.report()
+    _junit_verdict(session.config, run.final_report)
     if run.report_path:
         write_report(run.final_report, run.report_path)
 
 
+def _interruption() -> str:
+    reason = _INTERRUPTS[0]
+    return f"interrupted by {reason}" if reason.startswith("SIG") else f"stopped ({reason})"
+
+
+def _junit_verdict(config: pytest.Config, report: dict[str, Any]) -> None:
+    """Put the run's completeness into pytest's JUnit XML, which has no notion of it."""
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # pragma: no cover - pytest moved it; JUnit then lacks the property
+        return
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return
+    xml.add_global_property("conformance.complete", str(is_complete(report)).lower())
+    if not is_complete(report):
+        xml.add_global_property("conformance.incompleteReason", report.get("incompleteReason", ""))
+        xml.add_global_property("conformance.notRunTests", ",".join(report.get("notRunTests") or []))
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(_RUN, None)
-    if run is None or not run.results:
+    if run is None or run.final_report is None:
         return
     terminalreporter.section("conformance summary")
-    terminalreporter.write_line(render_summary(run.final_report or run.report()))
+    terminalreporter.write_line(render_summary(run.final_report))
     if run.report_path:
         terminalreporter.write_line(f"report: {run.report_path}")
