@@ -1,7 +1,6 @@
 """Entry point of `python -m conformance` (see conformance.cli)."""
 
-import sys
-
 from conformance.cli import main
+from conformance.signals import exit_now
 
-sys.exit(main())
+exit_now(main())

@@ -197,6 +197,15 @@ def run_one(args: argparse.Namespace) -> int:
         code: int = pytest.main(pytest_args(args, args.gateway, report, junit_tmp), plugins=[verdict])
     except KeyboardInterrupt:  # a signal before pytest's session began or after it ended
         code = pytest.ExitCode.INTERRUPTED
+    except Exception as exc:
+        if not signals.first_signal():
+            raise  # a bug of the harness: its traceback is the report
+        # pytest (or a fixture) tripped over the interruption while unwinding: say so in one line
+        print(
+            f"python -m conformance: while stopping: {type(exc).__name__}: {validate.one_line(exc)}",
+            file=sys.stderr,
+        )
+        code = pytest.ExitCode.INTERRUPTED
     finally:
         if junit_tmp is not None and junit_tmp.exists():
             replace_atomic(junit_tmp, args.junitxml)

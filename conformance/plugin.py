@@ -25,7 +25,6 @@ import contextlib
 import difflib
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,6 +157,7 @@ def final_report(config: pytest.Config) -> dict[str, Any] | None:
     return run.final_report if run is not None else None
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own sys.unraisablehook (signals.keep_interrupts wraps it)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(decl): a declared conformance test (conformance.registry)")
     _INTERRUPTS.clear()
@@ -227,6 +227,19 @@ def _selection(config: pytest.Config, run: ConformanceRun) -> str:
     return " ".join(parts)
 
 
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    """Belt and braces: a signal whose KeyboardInterrupt some code swallowed stops the run here."""
+    if signals.first_signal() and _SESSION and not _SESSION[0].shouldstop:
+        _SESSION[0].shouldstop = f"interrupted by {signals.first_signal()}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _SESSION[:] = [session]
+
+
+_SESSION: list[pytest.Session] = []
+
+
 def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
     """Remember why the session stopped (a signal, or pytest's own stop after a failed preparation)."""
     _INTERRUPTS.append(signals.first_signal() or type(excinfo.value).__name__)
@@ -242,12 +255,14 @@ def conformance_run(request: pytest.FixtureRequest) -> ConformanceRun:
 
 @pytest.fixture
 def scenario(
-    request: pytest.FixtureRequest, conformance_run: ConformanceRun, tmp_path: Path
+    request: pytest.FixtureRequest, conformance_run: ConformanceRun, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
     """A Scenario: fresh namespaces, one gateway; all stopped / deleted afterwards, on failure too."""
     from conformance.scenario import Scenario
     from fixtures.clusters.podspec import DEFAULT_WORKER_PORT
 
+    # Not `tmp_path`: its teardown fails (KeyError) when a signal interrupted the test's setup.
+    tmp_path = tmp_path_factory.mktemp(request.node.name[:40], numbered=True)
     decl = declaration_of(request.node)
     lacking = sorted(str(f) for f in (decl.features if decl else ()) if f in conformance_run.exempt)
     if lacking:

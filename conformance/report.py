@@ -283,7 +283,7 @@ def render_summary(report: Mapping[str, Any]) -> str:
     for prof in report.get("profiles") or []:
         s = prof["statistics"]
         lines.append(
-            f"  {prof['name']:<{width}}  {prof['result'].upper():<8} passed {s['Passed']}, "
+            f"  {prof['name']:<{width}}  {prof['result'].upper():<10} passed {s['Passed']}, "
             f"failed {s['Failed']}, not expressible {s['NotExpressible']}, skipped {s['Skipped']}"
         )
     bad = [t for t in report.get("tests") or [] if t.get("outcome") != Outcome.PASSED.value]
