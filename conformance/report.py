@@ -22,10 +22,7 @@ earlier report is replaced only by a whole new one.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +31,7 @@ from typing import Any
 import yaml
 
 from conformance import exit_status as status
+from conformance.atomic import write_atomic
 from conformance.features import PROFILES
 from conformance.registry import ConformanceTest, Outcome
 
@@ -178,54 +176,6 @@ def write_report(report: Mapping[str, Any], path: Path | str) -> Path:
     """Write the YAML report (parents created), atomically. Returns the path."""
     text = yaml.dump(dict(report), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
     return write_atomic(path, text)
-
-
-def write_atomic(path: Path | str, text: str) -> Path:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`.
-
-    A reader (or an interrupted run) never sees half a file, and an existing file is replaced only
-    by a complete new one. A symlink is followed: its target is replaced, the link stays.
-    """
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return Path(path)
-
-
-def replace_atomic(tmp: Path | str, path: Path | str) -> Path:
-    """Rename a finished temporary file (written by someone else, e.g. pytest's JUnit) over `path`."""
-    target = Path(os.path.realpath(path))
-    os.chmod(tmp, _file_mode(target))
-    os.replace(tmp, target)
-    return Path(path)
-
-
-def temp_path_beside(path: Path | str) -> Path:
-    """A fresh, unused path in the same directory as `path` (parents created), for `replace_atomic`."""
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    return Path(tmp)
-
-
-def _file_mode(target: Path) -> int:
-    """The existing file's mode, or what a plain open() would give (mkstemp makes 0600 files)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def load_report(path: Path | str) -> dict[str, Any]:

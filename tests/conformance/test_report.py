@@ -182,7 +182,7 @@ def test_report_is_replaced_whole_and_a_failed_write_keeps_the_old_one(tmp_path:
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt("SIGINT")  # a signal between writing the temporary file and the rename
 
-    monkeypatch.setattr("conformance.report.os.replace", interrupted)
+    monkeypatch.setattr("conformance.atomic.os.replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_report(report, target)
     assert target.read_text() == "an earlier report\n"
