@@ -1,6 +1,16 @@
-"""Entry point of `python -m conformance` (see conformance.cli)."""
+"""Entry point of `python -m conformance` (see conformance.cli).
 
-from conformance.cli import main
-from conformance.signals import exit_now
+Signals are handled before the (slower) imports, so even a Ctrl-C in the first second exits 4.
+"""
 
-exit_now(main())
+import sys
+
+from conformance import signals
+
+signals.install()
+try:
+    from conformance.cli import main
+except KeyboardInterrupt:
+    print(f"python -m conformance: interrupted by {signals.first_signal() or 'Ctrl-C'}", file=sys.stderr)
+    signals.exit_now(signals.INCOMPLETE)
+signals.exit_now(main())

@@ -45,6 +45,10 @@ REPORT_DIR = Path("reports")
 CHILD_STOP_SECONDS = 60.0
 
 
+class InternalError(Exception):
+    """The harness cannot run (e.g. the suite does not import): exit 4, one line, no test ran."""
+
+
 def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
     if many_gateways:
         parser.add_argument("--gateway", action="append", required=True, help="repeat per gateway")
@@ -236,12 +240,16 @@ def check_selection(args: argparse.Namespace, gateway: str) -> None:
         code = pytest.main(
             [*pytest_args(args, gateway, None, None), "--collect-only", "-p", "no:cacheprovider"]
         )
+    if code == pytest.ExitCode.INTERRUPTED or signals.first_signal():
+        raise KeyboardInterrupt(signals.first_signal() or "SIGINT")  # an interrupt, not a usage error
     if code == pytest.ExitCode.USAGE_ERROR:
         lines = [ln.removeprefix("ERROR: ") for ln in err.getvalue().splitlines() if ln.strip()]
         raise UsageError(lines[0] if lines else "bad selection")
-    if code != pytest.ExitCode.OK:
+    if code != pytest.ExitCode.OK:  # the harness itself is broken: not the user's mistake
         lines = [ln for ln in (out.getvalue() + err.getvalue()).splitlines() if ln.strip()]
-        raise UsageError(f"cannot collect the suite (pytest exit {int(code)}): {lines[-1] if lines else ''}")
+        raise InternalError(
+            f"cannot collect the suite (pytest exit {int(code)}): {lines[-1] if lines else ''}"
+        )
 
 
 def run_matrix(args: argparse.Namespace) -> int:
@@ -348,3 +356,6 @@ def _main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return exit_status.USAGE
+    except InternalError as exc:
+        print(f"{parser.prog}: incomplete: {exc}", file=sys.stderr)
+        return exit_status.INCOMPLETE

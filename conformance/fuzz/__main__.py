@@ -15,10 +15,10 @@ USAGE = "usage: python -m conformance.fuzz {run,replay} [options]  (--help after
 
 def main(argv: list[str]) -> int:
     """Exit statuses: conformance/exit_status.py (4 when a signal stopped the run)."""
+    signals.install()  # first signal: `with LiveCluster(...)` stops the gateway and workers
     if not argv or argv[0] not in ("run", "replay"):
         print(USAGE, file=sys.stderr)
         return exit_status.USAGE
-    signals.install()  # first signal: `with LiveCluster(...)` stops the gateway and workers
     try:
         if argv[0] == "run":
             from conformance.fuzz.run import main as run_main
