@@ -123,11 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(scenario.describe())
     print(f"replaying against {gateway} ...", flush=True)
     from fixtures.gateways import GatewayError, GatewaySetupError
-    from fixtures.lifetime import guard_run
+    from fixtures.lifetime import guarded
 
-    guard_run()  # whatever the replay starts dies with it
-    try:
-        with LiveCluster(gateway, bounds=bounds, semantics=semantics) as live:
+    try:  # guarded: whatever the replay starts dies with it
+        with guarded(), LiveCluster(gateway, bounds=bounds, semantics=semantics) as live:
             result = run_scenario(live, scenario)
     except GatewayRefused as exc:
         print(f"FAILED ({gateway} refused the scenario's config: {exc})")

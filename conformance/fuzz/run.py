@@ -124,14 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     modes = ("differential", "stateful") if args.mode == "both" else (args.mode,)
     from fixtures.gateways import GatewayError, GatewaySetupError
-    from fixtures.lifetime import guard_run
-
-    guard_run()  # whatever the fuzz starts dies with it
+    from fixtures.lifetime import guarded
 
     started = time.monotonic()
     rounds = 0
-    try:
-        with LiveCluster(args.gateway, bounds=bounds, semantics=semantics) as live:
+    try:  # guarded: whatever the fuzz starts dies with it
+        with guarded(), LiveCluster(args.gateway, bounds=bounds, semantics=semantics) as live:
             while True:
                 rounds += 1
                 for mode in modes:
