@@ -122,14 +122,16 @@ class RunWatch:
     processes: dict[int, tuple[int, str]] = field(default_factory=dict)  # pid -> (start time, command)
     sockets: dict[int, str] = field(default_factory=dict)  # inode -> address
 
-    def members(self) -> set[int]:
+    def members(self, *, cookie: bool = True) -> set[int]:
         """The run's processes now: the root (the API server and workers are its threads), the tree
-        below it, and every cookie carrier."""
-        return {self.root} | descendants(self.root) | set(tagged_pids(self.cookie, var=COOKIE_VAR))
+        below it, and (unless `cookie` is False: it reads every process's environment) every cookie
+        carrier."""
+        found = {self.root} | descendants(self.root)
+        return found | set(tagged_pids(self.cookie, var=COOKIE_VAR)) if cookie else found
 
-    def sample(self) -> None:
+    def sample(self, *, cookie: bool = True) -> None:
         listen = listening()
-        for pid in self.members():
+        for pid in self.members(cookie=cookie):
             started = start_time(pid)
             if started is None:
                 continue

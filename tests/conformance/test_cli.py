@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -106,13 +108,24 @@ def _id(case: tuple[list[str], str]) -> str:
     return " ".join(argv).replace("{tmp}/", "")[:60]
 
 
-@pytest.mark.parametrize(("argv", "message"), CASES, ids=[_id(c) for c in CASES])
-def test_bad_input_is_one_line_exit_2_and_starts_nothing(
-    argv: list[str], message: str, tmp_path: Path
-) -> None:
+@dataclass
+class BadRun:
+    """What one bad-input run did, watched from outside."""
+
+    tmp: Path
+    code: int
+    out: str
+    err: str
+    cpu: float
+    wall: float
+    watch: RunWatch
+    reports_written: bool
+
+
+def _run_bad(argv: list[str], tmp: Path) -> BadRun:
     for name, text in FILES.items():
-        (tmp_path / name).write_text(text)
-    args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+        (tmp / name).write_text(text)
+    args = [a.replace("{tmp}", str(tmp)) for a in argv]
     cookie = uuid.uuid4().hex
     reports_before = set(REPO.glob("reports/**/*"))
     started = time.monotonic()
@@ -129,23 +142,49 @@ def test_bad_input_is_one_line_exit_2_and_starts_nothing(
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        watch.sample()
-        assert time.monotonic() - started < 60, "still running after 60 s"
-        time.sleep(0.02)
+        watch.sample(cookie=False)  # the tree is enough while it runs; leftovers() scans the cookie too
+        if time.monotonic() - started > 60:
+            proc.kill()
+        time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)
     assert proc.stdout is not None and proc.stderr is not None
     out, err = proc.stdout.read(), proc.stderr.read()
-    cpu = usage.ru_utime + usage.ru_stime
-    print(f"{cpu:.2f} s CPU, {time.monotonic() - started:.2f} s wall")
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert proc.returncode == 2, (out, err)
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert message.replace("{tmp}", str(tmp_path)) in lines[0]
-    assert cpu < 5, f"{cpu:.1f} s of CPU"
-    assert not watch.started_anything(), (watch.processes, watch.sockets)
-    assert not watch.leftovers()
-    assert (tmp_path / "report.yaml").read_text() == EARLIER  # never deleted, never truncated
-    assert set(REPO.glob("reports/**/*")) == reports_before  # no default report, no matrix dir
+    proc.stdout.close()
+    proc.stderr.close()
+    return BadRun(
+        tmp,
+        proc.returncode,
+        out,
+        err,
+        usage.ru_utime + usage.ru_stime,
+        time.monotonic() - started,
+        watch,
+        set(REPO.glob("reports/**/*")) != reports_before,
+    )
+
+
+@pytest.fixture(scope="module")
+def bad_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, BadRun]:
+    """Every row of CASES, three at a time (each run's CPU time is its own, whatever runs beside it)."""
+    tmps = [tmp_path_factory.mktemp("bad") for _ in CASES]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {i: pool.submit(_run_bad, argv, tmps[i]) for i, (argv, _) in enumerate(CASES)}
+        return {i: future.result() for i, future in futures.items()}
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[_id(c) for c in CASES])
+def test_bad_input_is_one_line_exit_2_and_starts_nothing(index: int, bad_runs: dict[int, BadRun]) -> None:
+    run, message = bad_runs[index], CASES[index][1]
+    print(f"{run.cpu:.2f} s CPU, {run.wall:.2f} s wall")
+    lines = [ln for ln in run.err.splitlines() if ln.strip()]
+    assert run.code == 2, (run.out, run.err)
+    assert len(lines) == 1 and "Traceback" not in run.err, run.err
+    assert message.replace("{tmp}", str(run.tmp)) in lines[0]
+    assert run.cpu < 5, f"{run.cpu:.1f} s of CPU"
+    assert not run.watch.started_anything(), (run.watch.processes, run.watch.sockets)
+    assert not run.watch.leftovers()
+    assert (run.tmp / "report.yaml").read_text() == EARLIER  # never deleted, never truncated
+    assert not run.reports_written  # no default report, no matrix directory
 
 
 def _env() -> dict[str, str]:
