@@ -78,10 +78,13 @@ class Pools:
 
     def __post_init__(self) -> None:
         for name in POOL_NAMES:
-            workers = frozenset(getattr(self, name))
-            if not all(isinstance(worker, Worker) for worker in workers):
-                raise TypeError(f"pool {name!r} must hold Worker objects")
-            object.__setattr__(self, name, workers)
+            workers = getattr(self, name)
+            if type(workers) is not frozenset:
+                workers = frozenset(workers)
+                object.__setattr__(self, name, workers)
+            for worker in workers:
+                if not isinstance(worker, Worker):
+                    raise TypeError(f"pool {name!r} must hold Worker objects")
 
     @classmethod
     def empty(cls) -> Pools:
