@@ -24,6 +24,7 @@ from pathlib import Path
 from conformance.features import PROFILES, UnknownProfile, resolve_profiles
 from conformance.signals import interrupt_on_sigterm
 from conformance.timeouts import TimeoutConfigError, load_timeouts
+from reference import Semantics
 
 SUITE = Path(__file__).resolve().parent / "suite"
 REPO = SUITE.parent.parent
@@ -47,6 +48,11 @@ def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
     parser.add_argument("--cluster", default=os.environ.get("SGL_CONFORMANCE_CLUSTER", "embedded"))
     parser.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
     parser.add_argument("--exempt-feature", action="append", default=[], help="a feature not claimed")
+    parser.add_argument(
+        "--semantics",
+        default=Semantics.PR_25294.value,
+        help=f"the discovery rules expectations come from: {', '.join(m.value for m in Semantics)}",
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="pytest's verbose output, short tracebacks"
     )
@@ -102,6 +108,10 @@ def check_common(args: argparse.Namespace, gateways: Sequence[str]) -> None:
         load_timeouts(args.timeout_config, args.timeout_override)
     except (UnknownProfile, TimeoutConfigError) as exc:
         raise UsageError(str(exc)) from None
+    try:
+        Semantics.parse(args.semantics)
+    except ValueError as exc:  # unknown name: one line listing the valid ones
+        raise UsageError(str(exc)) from None
 
 
 def pytest_args(args: argparse.Namespace, gateway: str, report: Path, junitxml: str | None) -> list[str]:
@@ -120,6 +130,8 @@ def pytest_args(args: argparse.Namespace, gateway: str, report: Path, junitxml: 
         str(report),
         "--cluster",
         args.cluster,
+        "--semantics",
+        args.semantics,
     ]
     out += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "--no-header"]
     for profile in args.profile:

@@ -31,8 +31,8 @@ from conformance.registry import (
 from conformance.report import TestResult, build_report, render_summary, write_report
 from conformance.signals import interrupt_on_sigterm
 from conformance.timeouts import TimeoutConfig, load_timeouts
+from reference import Semantics
 
-SEMANTICS = "pr-25294"
 _OUTCOME = pytest.StashKey[tuple[Outcome, str]]()
 _SCENARIO = pytest.StashKey[Any]()
 _DURATION = pytest.StashKey[float]()
@@ -51,6 +51,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--exempt-feature", action="append", default=[], help="features the gateway does not claim"
     )
+    group.addoption(
+        "--semantics",
+        default=Semantics.PR_25294.value,
+        choices=[member.value for member in Semantics],
+        help="the discovery rules expectations come from (default: pr-25294)",
+    )
 
 
 class ConformanceRun:
@@ -64,6 +70,7 @@ class ConformanceRun:
         self.cluster_name: str = opt.cluster
         self.exempt = {Feature(f) if f in Feature._value2member_map_ else f for f in opt.exempt_feature}
         self.report_path: str | None = opt.report
+        self.semantics = Semantics.parse(opt.semantics)
         self.results: list[TestResult] = []
         self.started = time.monotonic()
         self._driver: Any = None
@@ -105,7 +112,7 @@ class ConformanceRun:
             implementation={"name": name, "version": self.version, "gateway": self.gateway_name},
             harness_version=HARNESS_VERSION,
             cluster_provider=self.cluster_name,
-            semantics_version=SEMANTICS,
+            semantics_version=self.semantics.value,
             timeouts=self.timeouts.to_dict(),
             profiles=[p.name for p in self.profiles],
             wall_seconds=time.monotonic() - self.started,
@@ -178,6 +185,7 @@ def scenario(
         timeouts=conformance_run.timeouts,
         worker_port=DEFAULT_WORKER_PORT,
         relies_on=decl.relies_on if decl else (),
+        semantics=conformance_run.semantics,
         faults=getattr(provider, "faults", None),  # embedded only: the resilience profile
     )
     request.node.stash[_SCENARIO] = scn
