@@ -3,7 +3,7 @@
 Why this exists: the gateway never looks at a pod as a whole; it reduces each one to a ``PodInfo``
 (name, IP, phase, readiness, role, bootstrap port) and matches labels with a plain equality check.
 Those reductions decide every verdict, so they are stated here on their own, following the logic that
-sglang 0.3.2, sglang main and smg share (gateway-facts.md section 3a; upstream
+sglang 0.3.2, sglang main and smg share (docs/gateways.md#discovery-rules; upstream
 ``sgl-model-gateway/src/service_discovery.rs``).
 
 A pod is the JSON object as the Kubernetes API returns it (camelCase keys). Upstream deserialises it

@@ -3,7 +3,8 @@
 Why this exists: a conformance verdict is "the gateway's pools equal the reference's pools", so the
 pools need an exact equality, a diff that reads well in a failure message, and a plain-data form for
 YAML reports (docs/interfaces.md, reference section). A worker is what the gateway registers for a
-pod: its URL and, for prefill workers only, the bootstrap port (gateway-facts.md sections 3a and 4.3).
+pod: its URL and, for prefill workers only, the bootstrap port (docs/gateways.md#discovery-rules and
+#pools-endpoint).
 """
 
 from __future__ import annotations
