@@ -38,6 +38,7 @@ from typing import Any
 from conformance import exit_status, signals, validate
 from conformance.features import PROFILES
 from conformance.validate import OneLineParser, UsageError
+from reference import Semantics
 
 SUITE = Path(__file__).resolve().parent / "suite"
 REPO = SUITE.parent.parent
@@ -66,6 +67,11 @@ def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
     parser.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
     parser.add_argument(
         "--exempt-feature", action="append", default=[], help="a feature not claimed (CamelCase name)"
+    )
+    parser.add_argument(
+        "--semantics",
+        default=Semantics.PR_25294.value,
+        help=f"the discovery rules expectations come from: {', '.join(m.value for m in Semantics)}",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="pytest's verbose output, short tracebacks"
@@ -122,6 +128,10 @@ def check_common(args: argparse.Namespace, gateways: Sequence[str]) -> None:
     validate.check_timeouts(args.timeout_config, args.timeout_override)
     validate.check_cluster(args.cluster)
     validate.check_features(args.exempt_feature)
+    try:
+        Semantics.parse(args.semantics)
+    except ValueError as exc:  # unknown name: one line listing the valid ones
+        raise UsageError(str(exc)) from None
 
 
 def pytest_args(
@@ -145,6 +155,8 @@ def pytest_args(
         gateway,
         "--cluster",
         args.cluster,
+        "--semantics",
+        args.semantics,
     ]
     if report is not None:
         out += ["--report", str(report)]

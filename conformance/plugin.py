@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
@@ -34,6 +34,7 @@ from conformance.features import PROFILES, selected_by
 from conformance.registry import MARKER, REGISTRY, ConformanceTest, NotExpressible, Outcome, declaration_of
 from conformance.report import TestResult, render_summary, write_report
 from conformance.session import ConformanceRun
+from reference import Semantics
 
 _OUTCOME = pytest.StashKey[tuple[Outcome, str]]()
 _SCENARIO = pytest.StashKey[Any]()
@@ -56,6 +57,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--test", dest="conformance_tests", action="append", default=[], help="only this test id (repeat)"
+    )
+    group.addoption(
+        "--semantics",
+        default=Semantics.PR_25294.value,
+        choices=[member.value for member in Semantics],
+        help="the discovery rules expectations come from (default: pr-25294)",
     )
 
 
@@ -186,6 +193,7 @@ def scenario(
         timeouts=conformance_run.timeouts,
         worker_port=DEFAULT_WORKER_PORT,
         relies_on=decl.relies_on if decl else (),
+        semantics=conformance_run.semantics,
         faults=getattr(provider, "faults", None),  # embedded only: the resilience profile
     )
     request.node.stash[_SCENARIO] = scn
@@ -207,7 +215,9 @@ def scenario(
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
     decl = declaration_of(item)
     if decl is None:

@@ -16,8 +16,7 @@ from conformance.features import resolve_profiles
 from conformance.registry import ConformanceTest
 from conformance.report import TestResult, build_report, is_complete
 from conformance.timeouts import TimeoutConfig
-
-SEMANTICS = "pr-25294"
+from reference import Semantics
 
 
 class ConformanceRun:
@@ -34,6 +33,10 @@ class ConformanceRun:
         validate.check_cluster(self.cluster_name)
         self.exempt = validate.check_features(opt.exempt_feature)
         self.test_ids: list[str] = [t for item in opt.conformance_tests for t in item.split(",") if t.strip()]
+        try:
+            self.semantics = Semantics.parse(getattr(opt, "semantics", Semantics.PR_25294.value))
+        except ValueError as exc:
+            raise validate.UsageError(str(exc)) from None
         self.report_path: str | None = opt.report
         if self.report_path:
             validate.check_output_file(self.report_path, "--report")
@@ -90,7 +93,7 @@ class ConformanceRun:
             implementation={"name": name, "version": self.version, "gateway": self.gateway_name},
             harness_version=HARNESS_VERSION,
             cluster_provider=self.cluster_name,
-            semantics_version=SEMANTICS,
+            semantics_version=self.semantics.value,
             timeouts=self.timeouts.to_dict(),
             profiles=[p.name for p in self.profiles],
             wall_seconds=time.monotonic() - self.started,

@@ -60,7 +60,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--pd", type=_flag, default=None, metavar="any|on|off")
     parser.add_argument("--igw", type=_flag, default=None, metavar="any|on|off")
     parser.add_argument("--max-pods", type=count(1), default=6, help="pods per differential batch")
-    parser.add_argument("--semantics", default="pr-25294", help="reference semantics: pr-25294 | pre-25294")
+    names = " | ".join(member.value for member in Semantics)
+    parser.add_argument("--semantics", default=Semantics.PR_25294.value, help=f"reference semantics: {names}")
     parser.add_argument(
         "--cap", type=seconds(positive=True), help="seconds a check may take (default: per gateway)"
     )
