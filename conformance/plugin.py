@@ -100,7 +100,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep only the conformance tests whose features the selected profiles cover (and `--test` ids)."""
     run = config.stash[_RUN]
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         decl = declaration_of(item)
         if decl is not None:

@@ -98,7 +98,7 @@ def _address(hex_addr: str) -> str:
 
 
 def socket_inodes(pid: int) -> set[int]:
-    inodes = set()
+    inodes: set[int] = set()
     try:
         names = os.listdir(f"/proc/{pid}/fd")
     except OSError:
