@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from kubernetes import client, config, watch
 
 from fixtures.apiserver import EmbeddedAPIServer
@@ -334,8 +335,6 @@ def test_selector_is_immutable_and_pods_must_restart_always(api: client.ApiClien
 
 def test_kubectl_rollout_scale_wait_and_get(kubectl: Kubectl, tmp_path: Path) -> None:
     manifest = tmp_path / "web.yaml"
-    import yaml
-
     manifest.write_text(
         yaml.safe_dump({"apiVersion": "apps/v1", "kind": "Deployment", **deployment(replicas=2)})
     )
@@ -368,3 +367,19 @@ def test_namespace_deletion_removes_its_workloads(api: client.ApiClient) -> None
     wait_until(gone, timeout=10, what="namespace scratch gone")
     assert apps.list_deployment_for_all_namespaces().items == []
     assert [sa.metadata.namespace for sa in core.list_service_account_for_all_namespaces().items] == []
+
+
+def test_kubectl_reapply_merges_the_pod_template(kubectl: Kubectl, tmp_path: Path) -> None:
+    """Client-side apply sends a strategic merge patch of `spec.template.spec.containers` by name."""
+    body = yaml.safe_load((REPO / "manifests/gateway/deployment.yaml").read_text())
+    manifest = tmp_path / "gateway.yaml"
+    manifest.write_text(yaml.safe_dump(body))
+    kubectl.run("apply", "-f", str(manifest))
+    body["spec"]["template"]["spec"]["containers"][0]["args"] = ["--changed"]
+    manifest.write_text(yaml.safe_dump(body))
+    assert "configured" in kubectl.run("apply", "-f", str(manifest)).stdout
+    live = yaml.safe_load(kubectl.run("get", "deploy", "sgl-gateway", "-o", "yaml").stdout)
+    (container,) = live["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["--changed"]
+    assert container["image"] == body["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert live["metadata"]["generation"] == 2
