@@ -383,3 +383,10 @@ def test_kubectl_reapply_merges_the_pod_template(kubectl: Kubectl, tmp_path: Pat
     assert container["args"] == ["--changed"]
     assert container["image"] == body["spec"]["template"]["spec"]["containers"][0]["image"]
     assert live["metadata"]["generation"] == 2
+
+
+def test_namespace_admission_covers_every_namespaced_kind(rest: Rest) -> None:
+    missing = rest.call("POST", "/apis/apps/v1/namespaces/nowhere/deployments", json=deployment())
+    assert assert_status(missing, 404, "NotFound")["message"] == 'namespaces "nowhere" not found'
+    sa = rest.call("POST", "/api/v1/namespaces/nowhere/serviceaccounts", json={"metadata": {"name": "a"}})
+    assert_status(sa, 404, "NotFound")
