@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from fixtures.apiserver import EmbeddedAPIServer, random_pod_ip_start
 from fixtures.apiserver.images import Image
 from tests.apiserver._support import Rest, assert_status
 from tests.apiserver.conftest import ServerFactory
+from tests.apiserver.test_cli import LISTENING, Cli
 from tests.polling import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -363,3 +365,46 @@ def test_map_image_needs_a_process_runtime(make_server: ServerFactory) -> None:
         make_server().map_image("x", "true")
     with pytest.raises(ValueError, match="mapped images need the kubelet"):
         EmbeddedAPIServer(images={}, kubelet=False)
+
+
+# -- the command line -----------------------------------------------------------------------------------
+def test_cli_image_option_runs_the_mapped_command(tmp_path: Path) -> None:
+    script = str(Path(__file__).with_name("tinycontainer.py"))
+    cli = Cli(
+        tmp_path, "--port", "0", "--pod-ip-start", "random", "--image", f"{TINY}={sys.executable} {script}"
+    )
+    try:
+        port = int(LISTENING.fullmatch(cli.first_line()).group(1))  # type: ignore[union-attr]
+        rest = Rest(f"http://127.0.0.1:{port}")
+        created = rest.call("POST", "/api/v1/namespaces/default/pods", json=pod("p", tiny("lines", "2")))
+        assert created.status_code == 201, created.text
+        log = wait_until(
+            lambda: "oops" in (text := rest.get("/api/v1/namespaces/default/pods/p/log").text) and text,
+            timeout=15,
+            what="the container's log",
+        )
+        assert log == "line 1\nline 2\noops\n"
+        code, _, err = cli.stop(signal.SIGTERM)
+        assert code == 0 and "Traceback" not in err
+    finally:
+        cli.reap()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--image", "tiny"], "argument --image: 'tiny': expected IMAGE=COMMAND"),
+        (["--image", "tiny="], "argument --image: 'tiny=': the command is empty"),
+        (["--image", "tiny=x", "--no-kubelet"], "--image needs the kubelet (drop --no-kubelet)"),
+        (["--authorization", "abac"], "argument --authorization: invalid choice: 'abac'"),
+    ],
+)
+def test_cli_image_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    cli = Cli(tmp_path, "--port", "0", *args)
+    try:
+        _, err = cli.proc.communicate(timeout=15)
+        assert cli.proc.returncode == 2
+        assert err.startswith(f"fixtures.apiserver: error: {message}"), err
+        assert len(err.strip().splitlines()) == 1, err
+    finally:
+        cli.reap()
