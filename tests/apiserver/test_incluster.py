@@ -151,6 +151,13 @@ def assert_read_pods_only(srv: EmbeddedAPIServer) -> None:
     assert {(resource, sub, allowed) for _, resource, sub, allowed in seen} == {("pods", "", True)}, seen
 
 
+def workers_and_a_bystander(cluster: Cluster) -> None:
+    """Two worker pods the selector app=sglang matches, one it does not."""
+    for i in range(2):
+        cluster.worker(f"worker-{i}")
+    cluster.worker("bystander", app="other")
+
+
 def discovers_and_follows(cluster: Cluster, gateway_pod: str) -> None:
     expected = cluster.worker_urls()
     assert len(expected) == 2
@@ -164,9 +171,7 @@ def discovers_and_follows(cluster: Cluster, gateway_pod: str) -> None:
 
 def test_reference_gateway_in_cluster_with_cluster_wide_rbac(cluster: Cluster) -> None:
     cluster.apply(MANIFESTS / "rbac/gateway-rbac.yaml")
-    for i in range(2):
-        cluster.worker(f"worker-{i}")
-    cluster.worker("bystander", app="other")
+    workers_and_a_bystander(cluster)
     pod = cluster.gateway(REFERENCE_IMAGE, reference_args())
     discovers_and_follows(cluster, pod)
     log = cluster.log(pod)
@@ -214,9 +219,7 @@ def test_smg_in_cluster_with_cluster_wide_rbac(cluster: Cluster) -> None:
     venv = ensure_installed(SMG)
     cluster.srv.map_image(SMG_IMAGE, [str(venv_python(venv)), "-m", "smg.launch_router"])
     cluster.apply(MANIFESTS / "rbac/gateway-rbac.yaml")
-    for i in range(2):
-        cluster.worker(f"worker-{i}")
-    cluster.worker("bystander", app="other")
+    workers_and_a_bystander(cluster)
     pod = cluster.gateway(SMG_IMAGE, smg_args())
     discovers_and_follows(cluster, pod)
     assert_read_pods_only(cluster.srv)
