@@ -27,7 +27,7 @@ from kubernetes import client, config
 
 from fixtures.apiserver import EmbeddedAPIServer, random_pod_ip_start
 from fixtures.apiserver.images import Image
-from tests.apiserver._support import Rest, assert_status
+from tests.apiserver._support import Kubectl, Rest, assert_status
 from tests.apiserver.conftest import ServerFactory
 from tests.apiserver.test_cli import LISTENING, Cli
 from tests.polling import wait_until
@@ -408,3 +408,23 @@ def test_cli_image_usage_errors(tmp_path: Path, args: list[str], message: str) -
         assert len(err.strip().splitlines()) == 1, err
     finally:
         cli.reap()
+
+
+def test_kubectl_logs_and_raw_proxy(
+    srv: EmbeddedAPIServer, core: client.CoreV1Api, kubectl_bin: str, tmp_path: Path
+) -> None:
+    worker = {
+        "name": "worker",
+        "image": WORKER,
+        "args": ["--host", "$(POD_IP)", "--port", "8000"],
+        "env": [POD_IP_ENV],
+        "ports": [{"containerPort": 8000}],
+    }
+    core.create_namespaced_pod("default", pod("w", worker))
+    wait_log(core, "w", "fake worker serving")
+    home = tmp_path / "home"
+    home.mkdir()
+    kubectl = Kubectl(kubectl_bin, srv.kubeconfig, home)
+    assert kubectl.run("logs", "w", "--tail=1").stdout.startswith("fake worker serving on http://")
+    raw = kubectl.run("get", "--raw", "/api/v1/namespaces/default/pods/w:8000/proxy/v1/models").stdout
+    assert json.loads(raw)["object"] == "list"
