@@ -390,3 +390,30 @@ def test_namespace_admission_covers_every_namespaced_kind(rest: Rest) -> None:
     assert assert_status(missing, 404, "NotFound")["message"] == 'namespaces "nowhere" not found'
     sa = rest.call("POST", "/api/v1/namespaces/nowhere/serviceaccounts", json={"metadata": {"name": "a"}})
     assert_status(sa, 404, "NotFound")
+
+
+def test_kubectl_create_the_rbac_kinds(kubectl: Kubectl) -> None:
+    """`kubectl create <kind>` posts protobuf bodies through client-go's typed clients."""
+    kubectl.run("create", "serviceaccount", "bot")
+    kubectl.run("create", "clusterrole", "reader", "--verb=get,list", "--resource=pods")
+    kubectl.run(
+        "create", "clusterrolebinding", "reader", "--clusterrole=reader", "--serviceaccount=default:bot"
+    )
+    kubectl.run("create", "role", "one", "--verb=get", "--resource=pods", "--resource-name=x")
+    kubectl.run("create", "rolebinding", "one", "--role=one", "--user=alice", "--group=devs")
+    binding = yaml.safe_load(kubectl.run("get", "clusterrolebinding", "reader", "-o", "yaml").stdout)
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "reader",
+    }
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "bot", "namespace": "default"}]
+    role = yaml.safe_load(kubectl.run("get", "role", "one", "-o", "yaml").stdout)
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["pods"], "resourceNames": ["x"], "verbs": ["get"]}
+    ]
+    subjects = yaml.safe_load(kubectl.run("get", "rolebinding", "one", "-o", "yaml").stdout)["subjects"]
+    assert {(s["kind"], s["name"], s["apiGroup"]) for s in subjects} == {
+        ("User", "alice", "rbac.authorization.k8s.io"),
+        ("Group", "devs", "rbac.authorization.k8s.io"),
+    }
