@@ -1,7 +1,16 @@
-"""Entry point of `python -m conformance` (see conformance.cli)."""
+"""Entry point of `python -m conformance` (see conformance.cli).
+
+Signals are handled before the (slower) imports, so even a Ctrl-C in the first second exits 4.
+"""
 
 import sys
 
-from conformance.cli import main
+from conformance import signals
 
-sys.exit(main())
+signals.install()
+try:
+    from conformance.cli import main
+except KeyboardInterrupt:
+    print(f"python -m conformance: interrupted by {signals.first_signal() or 'Ctrl-C'}", file=sys.stderr)
+    signals.exit_now(signals.INCOMPLETE)
+signals.exit_now(main())

@@ -1,37 +1,53 @@
 """`python -m conformance`: run the suite against one gateway, or compare several in a matrix.
 
-Issue 4 item 5: `python -m conformance --gateway {reference,smg,sglang-router,PATH.yaml} [--profile ...]
-[--report PATH] [--junitxml PATH] [--timeout-config FILE]` runs pytest on conformance/suite with the
-plugin, prints the summary and exits 0 only when every selected test passed (1: a test failed or a
-config was rejected; 3: none failed but some were not expressible or skipped; 2: bad arguments).
-`python -m conformance matrix --gateway A --gateway B ...` runs the suite per gateway, each in its own
-process (gateways never share state), and prints and writes one Markdown table.
-Bad arguments get a one-line error, never a traceback: they are checked before pytest starts.
+`python -m conformance --gateway {reference,smg,sglang-router,PATH.yaml} [--profile ...] [--test ID]
+[-k EXPR] [--report PATH] [--junitxml PATH] [--timeout-config FILE]` runs pytest on conformance/suite
+with the plugin in this process, prints the summary and exits with the status of the one table in
+conformance/exit_status.py (also in `--help` and README.md). `python -m conformance matrix --gateway A
+--gateway B ...` runs one child `python -m conformance` per gateway (gateways never share state) and
+prints and writes one Markdown table; `python -m conformance replay FILE` replays a fuzz scenario.
+
+Order of a run, and why:
+1. every argument, option file and output path is checked (conformance/validate.py) and the selection
+   is collected (an unknown `--test` id, a `-k` that selects nothing): a mistake is one line on
+   stderr and exit 2, in about a second, with nothing started and no file touched;
+2. the run is guarded (fixtures/lifetime): whatever it starts dies with it, SIGKILL included;
+3. the verdict comes from the report this run built in memory, never from a file on disk (which may
+   be an earlier run's); a run that did not finish exits 4, whatever its finished tests said;
+4. reports are written to a temporary file and renamed over the target at the end. Without
+   `--report` each run gets its own `reports/<gateway>-<time>-<random>.yaml`, so concurrent runs never
+   overwrite each other; an explicit path is replaced only by a complete new report.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from conformance.features import PROFILES, UnknownProfile, resolve_profiles
-from conformance.signals import interrupt_on_sigterm
-from conformance.timeouts import TimeoutConfigError, load_timeouts
+from conformance import exit_status, signals, validate
+from conformance.features import PROFILES
+from conformance.validate import OneLineParser, UsageError
+from reference import Semantics
 
 SUITE = Path(__file__).resolve().parent / "suite"
 REPO = SUITE.parent.parent
 REPORT_DIR = Path("reports")
+CHILD_STOP_SECONDS = 60.0
 
 
-class UsageError(Exception):
-    """A bad command-line argument; the message is the one line the user sees."""
+class InternalError(Exception):
+    """The harness cannot run (e.g. the suite does not import): exit 4, one line, no test ran."""
 
 
 def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
@@ -42,33 +58,53 @@ def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
             "--gateway", default="reference", help="reference | smg | sglang-router | PATH.yaml"
         )
     parser.add_argument("--profile", action="append", default=[], help=f"one of {', '.join(PROFILES)}")
+    parser.add_argument(
+        "--test", action="append", default=[], metavar="ID", help="only this conformance test id (repeat)"
+    )
     parser.add_argument("--timeout-config", help="YAML file with TimeoutConfig fields")
     parser.add_argument("--timeout-override", action="append", default=[], metavar="NAME=SECONDS")
     parser.add_argument("--cluster", default=os.environ.get("SGL_CONFORMANCE_CLUSTER", "embedded"))
     parser.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
-    parser.add_argument("--exempt-feature", action="append", default=[], help="a feature not claimed")
+    parser.add_argument(
+        "--exempt-feature", action="append", default=[], help="a feature not claimed (CamelCase name)"
+    )
+    parser.add_argument(
+        "--semantics",
+        default=Semantics.PR_25294.value,
+        help=f"the discovery rules expectations come from: {', '.join(m.value for m in Semantics)}",
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="pytest's verbose output, short tracebacks"
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m conformance",
-        description="Kubernetes service-discovery conformance for SGLang-style gateways.",
+        description="Kubernetes service-discovery conformance for SGLang-style gateways. "
+        "Also: `python -m conformance matrix ...`, `python -m conformance replay FILE ...`.",
+        epilog=exit_status.TABLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(parser, many_gateways=False)
-    parser.add_argument("--report", help="ConformanceReport YAML (default: reports/<gateway>.yaml)")
-    parser.add_argument("--junitxml", help="JUnit XML (pytest's own)")
+    parser.add_argument(
+        "--report", help="ConformanceReport YAML (default: a new reports/<gateway>-<time>-<random>.yaml)"
+    )
+    parser.add_argument("--junitxml", help="JUnit XML (pytest's own, with the run's completeness)")
     return parser
 
 
 def build_matrix_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m conformance matrix", description="Run the suite per gateway; one Markdown table."
+    parser = OneLineParser(
+        prog="python -m conformance matrix",
+        description="Run the suite per gateway; one Markdown table.",
+        epilog=exit_status.TABLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(parser, many_gateways=True)
-    parser.add_argument("--out-dir", default=str(REPORT_DIR), help="reports and matrix.md go here")
+    parser.add_argument(
+        "--out-dir", help="reports and matrix.md go here (default: a new reports/matrix-<time>-<random>/)"
+    )
     parser.add_argument("--markdown", help="the Markdown table (default: OUT_DIR/matrix.md)")
     return parser
 
@@ -79,51 +115,65 @@ def gateway_label(gateway: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-") or "gateway"
 
 
-def check_gateway(gateway: str) -> None:
-    """Refuse unknown gateway names and unusable gateway files before anything starts.
-
-    `get_driver` only reads and validates (a YAML file's schema included); it starts nothing.
-    """
-    if (gateway.endswith((".yaml", ".yml")) or os.sep in gateway) and not Path(gateway).is_file():
-        raise UsageError(f"gateway file {gateway} does not exist")
-    try:
-        from fixtures.gateways import get_driver
-
-        get_driver(gateway)
-    except Exception as exc:
-        raise UsageError(" ".join(str(exc).split()) or f"unusable gateway {gateway!r}") from None
+def unique_name(prefix: str) -> str:
+    """`<prefix>-<YYYYmmdd-HHMMSS>-<6 hex>`: distinct for two runs started in the same second."""
+    return f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
 
 
 def check_common(args: argparse.Namespace, gateways: Sequence[str]) -> None:
+    """Everything but the selection (which needs a collection): raises UsageError."""
     for gateway in gateways:
-        check_gateway(gateway)
+        validate.check_gateway(gateway)
+    validate.check_profiles(args.profile)
+    validate.check_timeouts(args.timeout_config, args.timeout_override)
+    validate.check_cluster(args.cluster)
+    validate.check_features(args.exempt_feature)
     try:
-        resolve_profiles(args.profile)
-        load_timeouts(args.timeout_config, args.timeout_override)
-    except (UnknownProfile, TimeoutConfigError) as exc:
+        Semantics.parse(args.semantics)
+    except ValueError as exc:  # unknown name: one line listing the valid ones
         raise UsageError(str(exc)) from None
 
 
-def pytest_args(args: argparse.Namespace, gateway: str, report: Path, junitxml: str | None) -> list[str]:
-    """The pytest command line for one gateway (also used by the matrix's child processes)."""
+def pytest_args(
+    args: argparse.Namespace, gateway: str, report: Path | None, junitxml: str | Path | None
+) -> list[str]:
+    """The pytest command line for one gateway."""
     out = [
         str(SUITE),
         "-p",
         "conformance.plugin",
         "-o",
         "addopts=--strict-markers",
+        # The suite needs neither; not loading them saves seconds at every start (Hypothesis alone ~1 s).
+        "-p",
+        "no:hypothesispytest",
+        "-p",
+        "no:pytest-kind-ng",
         "--rootdir",
         str(REPO),
         "--gateway",
         gateway,
-        "--report",
-        str(report),
         "--cluster",
         args.cluster,
+        "--semantics",
+        args.semantics,
     ]
+    if report is not None:
+        out += ["--report", str(report)]
     out += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "--no-header"]
+    out += _selection_args(args)
+    if junitxml:
+        out += ["--junitxml", str(junitxml)]
+    return out
+
+
+def _selection_args(args: argparse.Namespace) -> list[str]:
+    """The options a run and a matrix child share (everything but gateway, report and JUnit)."""
+    out: list[str] = []
     for profile in args.profile:
         out += ["--profile", profile]
+    for test_id in args.test:
+        out += ["--test", test_id]
     if args.timeout_config:
         out += ["--timeout-config", args.timeout_config]
     for item in args.timeout_override:
@@ -132,91 +182,192 @@ def pytest_args(args: argparse.Namespace, gateway: str, report: Path, junitxml: 
         out += ["--exempt-feature", feature]
     if args.keyword:
         out += ["-k", args.keyword]
-    if junitxml:
-        out += ["--junitxml", junitxml]
     return out
+
+
+class _Verdict:
+    """Catches the report the plugin built in this process (the verdict never comes from disk)."""
+
+    def __init__(self) -> None:
+        self.report: dict[str, Any] | None = None
+
+    def _take(self, config: Any) -> None:
+        from conformance.plugin import final_report
+
+        self.report = self.report or final_report(config)
+
+    def pytest_sessionfinish(self, session: Any) -> None:
+        self._take(session.config)
+
+    def pytest_unconfigure(self, config: Any) -> None:
+        self._take(config)
 
 
 def run_one(args: argparse.Namespace) -> int:
     import pytest
 
-    from conformance.report import exit_status, load_report
+    from conformance.atomic import replace_atomic, temp_path_beside
+    from conformance.report import exit_status as report_status
 
-    report = Path(args.report) if args.report else REPORT_DIR / f"{gateway_label(args.gateway)}.yaml"
-    if report.exists():
-        report.unlink()
-    code = pytest.main(pytest_args(args, args.gateway, report, args.junitxml))
-    if not report.exists():
-        print(f"error: no conformance test ran (pytest exit status {int(code)})", file=sys.stderr)
-        return 1
-    return exit_status(load_report(report))
+    report = (
+        Path(args.report) if args.report else REPORT_DIR / f"{unique_name(gateway_label(args.gateway))}.yaml"
+    )
+    junit_tmp = temp_path_beside(args.junitxml) if args.junitxml else None
+    verdict = _Verdict()
+    try:
+        code: int = pytest.main(pytest_args(args, args.gateway, report, junit_tmp), plugins=[verdict])
+    except KeyboardInterrupt:  # a signal before pytest's session began or after it ended
+        code = pytest.ExitCode.INTERRUPTED
+    except Exception as exc:
+        if not signals.first_signal():
+            raise  # a bug of the harness: its traceback is the report
+        # pytest (or a fixture) tripped over the interruption while unwinding: say so in one line
+        print(
+            f"python -m conformance: while stopping: {type(exc).__name__}: {validate.one_line(exc)}",
+            file=sys.stderr,
+        )
+        code = pytest.ExitCode.INTERRUPTED
+    finally:
+        if junit_tmp is not None and junit_tmp.exists():
+            replace_atomic(junit_tmp, args.junitxml)
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return exit_status.USAGE  # pytest printed the one line ("ERROR: ...")
+    if verdict.report is None:
+        why = (
+            f"interrupted by {signals.first_signal()}"
+            if signals.first_signal()
+            else f"pytest exit {int(code)}"
+        )
+        print(f"python -m conformance: incomplete: no test ran ({why}); no report written", file=sys.stderr)
+        return exit_status.INCOMPLETE
+    return report_status(verdict.report)
+
+
+def check_selection(args: argparse.Namespace, gateway: str) -> None:
+    """Collect the suite quietly, in this process: UsageError for unknown test ids or no test selected."""
+    import pytest
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = pytest.main(
+            [*pytest_args(args, gateway, None, None), "--collect-only", "-p", "no:cacheprovider"]
+        )
+    if code == pytest.ExitCode.INTERRUPTED or signals.first_signal():
+        raise KeyboardInterrupt(signals.first_signal() or "SIGINT")  # an interrupt, not a usage error
+    if code == pytest.ExitCode.USAGE_ERROR:
+        lines = [ln.removeprefix("ERROR: ") for ln in err.getvalue().splitlines() if ln.strip()]
+        raise UsageError(lines[0] if lines else "bad selection")
+    if code != pytest.ExitCode.OK:  # the harness itself is broken: not the user's mistake
+        lines = [ln for ln in (out.getvalue() + err.getvalue()).splitlines() if ln.strip()]
+        raise InternalError(
+            f"cannot collect the suite (pytest exit {int(code)}): {lines[-1] if lines else ''}"
+        )
 
 
 def run_matrix(args: argparse.Namespace) -> int:
+    from conformance.atomic import write_atomic
     from conformance.report import load_report, render_matrix
+    from fixtures.lifetime import guard_run
 
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    reports, labels, worst = [], [], 0
-    for gateway in args.gateway:
+    out_dir = Path(args.out_dir) if args.out_dir else REPORT_DIR / unique_name("matrix")
+    validate.check_output_dir(out_dir, "--out-dir")
+    target = Path(args.markdown) if args.markdown else out_dir / "matrix.md"
+    validate.check_output_file(target, "--markdown")
+    check_selection(args, args.gateway[0])
+    guard_run()
+    reports, labels, statuses = [], [], []
+    stopped: str | None = None
+    for index, gateway in enumerate(args.gateway):
         label = gateway_label(gateway)
         report = out_dir / f"{label}.yaml"
-        if report.exists():
-            report.unlink()
-        cmd = [sys.executable, "-m", "pytest", *pytest_args(args, gateway, report, None)]
-        started = time.monotonic()
+        cmd = [sys.executable, "-m", "conformance", "--gateway", gateway, "--report", str(report)]
+        cmd += _selection_args(args) + ["--cluster", args.cluster] + (["-v"] if args.verbose else [])
+        started = time.time()
         print(f"== {gateway}", flush=True)
-        returncode = _run_forwarding_interrupts(cmd)
-        print(f"== {gateway}: {time.monotonic() - started:.1f} s (pytest exit {returncode})", flush=True)
-        if not report.exists():
-            print(f"error: {gateway}: no report written", file=sys.stderr)
-            worst = 1
-            continue
-        reports.append(load_report(report))
-        labels.append(label)
-        worst = max(worst, 0 if returncode == 0 else 1)
-    if not reports:
-        return 1
-    table = render_matrix(reports, labels=labels)
-    target = Path(args.markdown) if args.markdown else out_dir / "matrix.md"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(table)
-    print(table)
-    print(f"matrix: {target}")
-    return worst
+        returncode = _run_child(cmd)
+        status = returncode if 0 <= returncode <= exit_status.INCOMPLETE else exit_status.INCOMPLETE
+        statuses.append(status)
+        print(f"== {gateway}: {time.time() - started:.1f} s (exit {returncode})", flush=True)
+        if report.exists() and report.stat().st_mtime >= started - 1:  # this run's, not an older file's
+            reports.append(load_report(report))
+            labels.append(label)
+        else:
+            print(f"python -m conformance matrix: {gateway}: no report written", file=sys.stderr)
+        if signals.first_signal() or status == exit_status.USAGE:
+            stopped = f"interrupted by {signals.first_signal()}" if signals.first_signal() else "usage error"
+            rest = args.gateway[index + 1 :]
+            if rest:
+                statuses.append(exit_status.INCOMPLETE)
+                stopped += f"; not run: {', '.join(rest)}"
+            break
+    if reports:
+        table = render_matrix(reports, labels=labels)
+        if stopped:
+            table += f"\n**INCOMPLETE**: the matrix stopped early ({stopped}).\n"
+        write_atomic(target, table)
+        print(table)
+        print(f"matrix: {target}")
+    return exit_status.worst(statuses)
 
 
-def _run_forwarding_interrupts(cmd: list[str]) -> int:
-    """Run one gateway's suite; if this process is interrupted, SIGTERM the child and wait for it,
-    so its fixture finalizers stop the gateway and workers (the plugin turns SIGTERM into an
-    interrupt) instead of orphaning them."""
-    proc = subprocess.Popen(cmd, cwd=REPO)
+def _run_child(cmd: list[str]) -> int:
+    """One gateway's run in its own process group, so a terminal's Ctrl-C reaches only this process,
+    which forwards exactly one signal: the child then unwinds and stops its gateway and workers. A
+    second signal ends this process at once (signals.py) and the child dies with it (PDEATHSIG)."""
+    from fixtures.lifetime import die_with_parent
+
+    proc = subprocess.Popen(cmd, cwd=REPO, process_group=0, preexec_fn=die_with_parent())
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGTERM)
+        sig = signal.Signals[signals.first_signal() or "SIGINT"]
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(sig)
         try:
-            proc.wait(timeout=60)
+            return proc.wait(timeout=CHILD_STOP_SECONDS)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait()
-        raise
+            return proc.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from fixtures.lifetime import release_run
+
+    signals.install()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "replay":  # replay a fuzz scenario file (conformance.fuzz.replay, issue 6)
-        from conformance.fuzz.replay import main as replay_main
+    try:
+        if argv and argv[0] == "replay":  # replay a fuzz scenario file (conformance.fuzz.replay)
+            from conformance.fuzz.replay import main as replay_main
 
-        interrupt_on_sigterm()
+            status = replay_main(argv[1:])
+        else:
+            status = _main(argv)
+    except KeyboardInterrupt:
+        print(f"python -m conformance: interrupted by {signals.first_signal() or 'Ctrl-C'}", file=sys.stderr)
+        status = exit_status.INCOMPLETE
+    sys.stdout.flush()
+    signals.settle(status)  # the verdict is final: a late signal no longer changes it
+    release_run()
+    return status
 
-        return replay_main(argv[1:])
+
+def _main(argv: list[str]) -> int:
     matrix = bool(argv) and argv[0] == "matrix"
     parser = build_matrix_parser() if matrix else build_parser()
     args = parser.parse_args(argv[1:] if matrix else argv)
     try:
         check_common(args, args.gateway if matrix else [args.gateway])
+        if not matrix:
+            if args.report:
+                validate.check_output_file(args.report, "--report")
+            if args.junitxml:
+                validate.check_output_file(args.junitxml, "--junitxml")
+            check_selection(args, args.gateway)  # the plugin checks it again, for pytest users
+            return run_one(args)
+        return run_matrix(args)
     except UsageError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 2
-    return run_matrix(args) if matrix else run_one(args)
+        return exit_status.USAGE
+    except InternalError as exc:
+        print(f"{parser.prog}: incomplete: {exc}", file=sys.stderr)
+        return exit_status.INCOMPLETE

@@ -14,7 +14,7 @@ server holds them. Worker urls are mapped back to pods by the host part (the pod
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +23,7 @@ from conformance.timeouts import TimeoutConfig
 from reference import Pools
 
 PoolSource = Callable[[], Pools]
-PodSource = Callable[[], list[Mapping[str, Any]]]
+PodSource = Callable[[], Sequence[Mapping[str, Any]]]
 ROLES = ("regular", "prefill", "decode")
 
 

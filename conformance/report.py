@@ -10,6 +10,14 @@ refused configuration counts as failed), else `partial` if any was skipped or no
 gateway could not show that behaviour, so it cannot claim it. Each failure carries expected vs
 observed pools, the pods that differ, the time waited, the log tail and the pods as the API server held
 them. JUnit XML comes from pytest's own `--junitxml`.
+
+A run that stopped early (a signal, an internal error, a gateway that could not be installed) must
+never read like a finished one: the report then says `complete: false` with the reason
+(`incompleteReason`) and the selected tests that never ran (`notRunTests`), every profile with such
+a test is `incomplete` (unless one of its tests already failed: that verdict stands), the summary ends
+in `Result: INCOMPLETE`, and the exit status is 4 (conformance/exit_status.py). Reports are written to
+a temporary file beside the target and renamed over it, so a reader never sees half a report and an
+earlier report is replaced only by a whole new one.
 """
 
 from __future__ import annotations
@@ -22,8 +30,10 @@ from typing import Any
 
 import yaml
 
+from conformance import exit_status as status
+from conformance.atomic import write_atomic
 from conformance.features import PROFILES
-from conformance.registry import Outcome
+from conformance.registry import ConformanceTest, Outcome
 
 API_VERSION = "conformance.sgl-discovery.io/v1alpha1"
 KIND = "ConformanceReport"
@@ -65,17 +75,23 @@ class TestResult:
         return out
 
 
-def profile_status(name: str, results: Sequence[TestResult]) -> dict[str, Any]:
+def profile_status(
+    name: str, results: Sequence[TestResult], not_run: Sequence[ConformanceTest] = ()
+) -> dict[str, Any]:
     """One profile's entry: result, summary, statistics and the test ids by outcome."""
     mine = [r for r in results if name in r.profiles]
-    stats = {"Passed": 0, "Skipped": 0, "Failed": 0, "NotExpressible": 0}
+    stats = {"Passed": 0, "Skipped": 0, "Failed": 0, "NotExpressible": 0, "NotRun": 0}
     for r in mine:
         stats[STAT_KEYS[r.outcome]] += 1
     failed = [r.id for r in mine if r.outcome.counts_as_failure]
     skipped = [r.id for r in mine if r.outcome is Outcome.SKIPPED]
     inexpressible = [r.id for r in mine if r.outcome is Outcome.NOT_EXPRESSIBLE]
+    unrun = [t.id for t in not_run if name in t.profiles]
+    stats["NotRun"] = len(unrun)
     if failed:
         result = "failure"
+    elif unrun:
+        result = "incomplete"
     elif skipped or inexpressible:
         result = "partial"
     else:
@@ -92,12 +108,16 @@ def profile_status(name: str, results: Sequence[TestResult]) -> dict[str, Any]:
         entry["skippedTests"] = skipped
     if inexpressible:
         entry["notExpressibleTests"] = inexpressible
+    if unrun:
+        entry["notRunTests"] = unrun
     return entry
 
 
 def _profile_sentence(name: str, result: str, stats: Mapping[str, int]) -> str:
     if result == "success":
         return f"{name} tests succeeded ({stats['Passed']} passed)."
+    if result == "incomplete":
+        return f"{name} tests are incomplete: {stats['NotRun']} of {sum(stats.values())} never ran."
     if result == "partial":
         return (
             f"{name} tests partially succeeded with {stats['Skipped']} skipped and "
@@ -117,9 +137,20 @@ def build_report(
     profiles: Iterable[str] | None = None,
     wall_seconds: float | None = None,
     date: dt.datetime | None = None,
+    not_run: Sequence[ConformanceTest] = (),
+    incomplete_reason: str | None = None,
 ) -> dict[str, Any]:
-    """The report as plain data (what `write_report` dumps). Profiles without tests are left out."""
-    names = [p for p in (profiles or PROFILES) if any(p in r.profiles for r in results)]
+    """The report as plain data (what `write_report` dumps). Profiles without tests are left out.
+
+    `not_run`: selected tests that never finished; any makes the report incomplete (`complete: false`,
+    with `incomplete_reason`, e.g. "interrupted by SIGINT").
+    """
+    names = [
+        p
+        for p in (profiles or PROFILES)
+        if any(p in r.profiles for r in results) or any(p in t.profiles for t in not_run)
+    ]
+    complete = bool(results) and not not_run
     report: dict[str, Any] = {
         "apiVersion": API_VERSION,
         "kind": KIND,
@@ -129,20 +160,22 @@ def build_report(
         "clusterProvider": cluster_provider,
         "semanticsVersion": semantics_version,
         "timeouts": dict(timeouts),
-        "profiles": [profile_status(name, results) for name in names],
+        "complete": complete,
+        "profiles": [profile_status(name, results, not_run) for name in names],
         "tests": [r.to_dict() for r in results],
     }
+    if not complete:
+        report["incompleteReason"] = incomplete_reason or "no test finished"
+        report["notRunTests"] = [t.id for t in not_run]
     if wall_seconds is not None:
         report["wallSeconds"] = round(wall_seconds, 1)
     return report
 
 
 def write_report(report: Mapping[str, Any], path: Path | str) -> Path:
-    """Write the YAML report (parents created). Returns the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(yaml.dump(dict(report), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110))
-    return target
+    """Write the YAML report (parents created), atomically. Returns the path."""
+    text = yaml.dump(dict(report), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+    return write_atomic(path, text)
 
 
 def load_report(path: Path | str) -> dict[str, Any]:
@@ -165,20 +198,27 @@ def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str_presenter)
 
 
+def is_complete(report: Mapping[str, Any]) -> bool:
+    """Every selected test finished (reports from before `complete` existed count as complete)."""
+    return bool(report.get("tests")) and report.get("complete", True) is True
+
+
 def all_passed(report: Mapping[str, Any]) -> bool:
-    """True when at least one test ran and every selected test passed."""
+    """True when the run is complete and every selected test passed."""
     tests = report.get("tests") or []
-    return bool(tests) and all(t.get("outcome") == Outcome.PASSED.value for t in tests)
+    return is_complete(report) and all(t.get("outcome") == Outcome.PASSED.value for t in tests)
 
 
 def exit_status(report: Mapping[str, Any]) -> int:
-    """0 all passed; 1 a test failed or a config was rejected; 3 none failed but some did not pass."""
+    """The exit status the report stands for (table in conformance/exit_status.py)."""
+    if not is_complete(report):
+        return status.INCOMPLETE
     if all_passed(report):
-        return 0
+        return status.PASSED
     outcomes = {t.get("outcome") for t in report.get("tests") or []}
-    if outcomes & {Outcome.FAILED.value, Outcome.REJECTED_CONFIG.value} or not outcomes:
-        return 1
-    return 3
+    if outcomes & {Outcome.FAILED.value, Outcome.REJECTED_CONFIG.value}:
+        return status.FAILED
+    return status.NOT_ALL_PASSED
 
 
 def render_summary(report: Mapping[str, Any]) -> str:
@@ -193,7 +233,7 @@ def render_summary(report: Mapping[str, Any]) -> str:
     for prof in report.get("profiles") or []:
         s = prof["statistics"]
         lines.append(
-            f"  {prof['name']:<{width}}  {prof['result'].upper():<8} passed {s['Passed']}, "
+            f"  {prof['name']:<{width}}  {prof['result'].upper():<10} passed {s['Passed']}, "
             f"failed {s['Failed']}, not expressible {s['NotExpressible']}, skipped {s['Skipped']}"
         )
     bad = [t for t in report.get("tests") or [] if t.get("outcome") != Outcome.PASSED.value]
@@ -204,9 +244,35 @@ def render_summary(report: Mapping[str, Any]) -> str:
             pods = t.get("differingPods")
             who = f" [pods: {', '.join(pods)}]" if pods else ""
             lines.append(f"  {t['outcome']:<15} {t['id']}: {first}{who}")
-    verdict = {0: "ALL PASSED", 1: "FAILED", 3: "NOT ALL PASSED (none failed)"}[exit_status(report)]
-    lines.append(f"Result: {verdict}")
+    not_run = report.get("notRunTests") or []
+    if not_run:
+        shown = ", ".join(not_run[:SUMMARY_NOT_RUN])
+        more = (
+            f", ... ({len(not_run) - SUMMARY_NOT_RUN} more in the report)"
+            if len(not_run) > SUMMARY_NOT_RUN
+            else ""
+        )
+        lines.append(f"Not run ({len(not_run)}): {shown}{more}")
+    lines.append(f"Result: {verdict_line(report)}")
     return "\n".join(lines)
+
+
+SUMMARY_NOT_RUN = 8
+
+
+def verdict_line(report: Mapping[str, Any]) -> str:
+    """The last word of the summary; never ALL PASSED for a run that did not finish."""
+    code = exit_status(report)
+    if code == status.INCOMPLETE:
+        ran = len(report.get("tests") or [])
+        total = ran + len(report.get("notRunTests") or [])
+        reason = report.get("incompleteReason") or "the run did not finish"
+        return f"INCOMPLETE ({reason}; {ran} of {total} selected tests finished)"
+    return {
+        status.PASSED: "ALL PASSED",
+        status.FAILED: "FAILED",
+        status.NOT_ALL_PASSED: "NOT ALL PASSED (none failed)",
+    }[code]
 
 
 MATRIX_SYMBOL = {
@@ -216,6 +282,7 @@ MATRIX_SYMBOL = {
     Outcome.NOT_EXPRESSIBLE.value: "n/e",
     Outcome.SKIPPED.value: "skip",
 }
+NOT_RUN_SYMBOL = "*not run*"
 
 
 def render_matrix(reports: Sequence[Mapping[str, Any]], *, labels: Sequence[str] | None = None) -> str:
@@ -228,13 +295,24 @@ def render_matrix(reports: Sequence[Mapping[str, Any]], *, labels: Sequence[str]
             if t["id"] not in order:
                 order.append(t["id"])
                 profile_of[t["id"]] = ",".join(_profiles_for(t))
+    for rep in reports:
+        for prof in rep.get("profiles") or []:
+            for test_id in prof.get("notRunTests") or []:
+                if test_id not in order:
+                    order.append(test_id)
+                    profile_of[test_id] = prof["name"]
+                elif prof["name"] not in profile_of[test_id].split(","):
+                    profile_of[test_id] += f",{prof['name']}"
     rows = ["| test | profile | " + " | ".join(heads) + " |", "|---|---|" + "---|" * len(heads)]
     by_report = [{t["id"]: t for t in rep.get("tests") or []} for rep in reports]
     for test_id in order:
         cells = []
-        for tests in by_report:
+        for tests, rep in zip(by_report, reports, strict=True):
             t = tests.get(test_id)
-            cells.append(MATRIX_SYMBOL.get(t["outcome"], t["outcome"]) if t else "")
+            if t is not None:
+                cells.append(MATRIX_SYMBOL.get(t["outcome"], t["outcome"]))
+            else:
+                cells.append(NOT_RUN_SYMBOL if test_id in (rep.get("notRunTests") or []) else "")
         rows.append(f"| {test_id} | {profile_of[test_id]} | " + " | ".join(cells) + " |")
     prof_names: list[str] = []
     for rep in reports:
@@ -249,7 +327,12 @@ def render_matrix(reports: Sequence[Mapping[str, Any]], *, labels: Sequence[str]
         rows.append(f"| *profile {name}* | {name} | " + " | ".join(cells) + " |")
     walls = [f"{r['wallSeconds']} s" if "wallSeconds" in r else "" for r in reports]
     rows.append("| *wall time* | | " + " | ".join(walls) + " |")
-    legend = "pass = passed, **FAIL** = failed, **rejected** = refused the config, n/e = not expressible"
+    verdicts = [verdict_line(r) for r in reports]
+    rows.append("| *result* | | " + " | ".join(verdicts) + " |")
+    legend = (
+        "pass = passed, **FAIL** = failed, **rejected** = refused the config, n/e = not expressible, "
+        "*not run* = the run stopped before this test"
+    )
     return "\n".join(rows) + "\n\n" + legend + "\n"
 
 

@@ -6,11 +6,16 @@ timing never lives inline in a test, and one field -- the time to consistency --
 fails, with the measured time in the message (e.g. smg re-adds a flapped pod only at its 60 s pass,
 gateway-facts.md section 0.7); the cap is not raised to accommodate it. `overrun` lets a user keep
 measuring past the cap (the verdict stays "failed") to learn how late the gateway was.
+
+Every value must be a finite number, not negative and at most a day (MAX_SECONDS): `.nan` compares
+false with everything and `.inf` makes a bounded wait poll forever, so both are refused with one line
+before the run starts, never discovered in the middle of it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+MAX_SECONDS = 86400
+"""No wait in the suite is meant to last a day: a larger value is a typo (or an attempt to wait forever)."""
 
 
 class TimeoutConfigError(ValueError):
@@ -48,8 +56,14 @@ class TimeoutConfig:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise TimeoutConfigError(f"timeout {field.name} must be a finite number, got {value!r}")
             if value < 0 or (field.name in {"poll_interval", "consecutive"} and value <= 0):
                 raise TimeoutConfigError(f"timeout {field.name} must be positive, got {value}")
+            if value > MAX_SECONDS:
+                raise TimeoutConfigError(
+                    f"timeout {field.name} must be at most {MAX_SECONDS} (a day), got {value}"
+                )
 
     def to_dict(self) -> dict[str, float | int]:
         """Plain mapping for the report (seconds)."""
@@ -64,7 +78,8 @@ class TimeoutConfig:
             if name not in names:
                 raise TimeoutConfigError(f"unknown timeout {key!r} (known: {', '.join(names)})")
             if name == "consecutive":
-                if not isinstance(raw, int) and not (isinstance(raw, str) and raw.strip().isdigit()):
+                whole = isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())
+                if isinstance(raw, bool) or not whole:
                     raise TimeoutConfigError(f"timeout consecutive must be a whole number, got {raw!r}")
                 changes[name] = int(raw)
             else:
@@ -80,12 +95,17 @@ def parse_duration(raw: object, *, name: str = "timeout") -> float:
     if isinstance(raw, bool):
         raise TimeoutConfigError(f"timeout {name} must be a duration, got {raw!r}")
     if isinstance(raw, int | float):
-        return float(raw)
-    match = _DURATION.match(str(raw))
-    if not match:
-        raise TimeoutConfigError(f"timeout {name} must be seconds or a duration like 15s/200ms, got {raw!r}")
-    value, unit = float(match.group(1)), match.group(2) or "s"
-    return value * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
+        value = float(raw)
+    else:
+        match = _DURATION.match(str(raw))
+        if not match:
+            raise TimeoutConfigError(
+                f"timeout {name} must be seconds or a duration like 15s/200ms, got {raw!r}"
+            )
+        value = float(match.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[match.group(2) or "s"]
+    if not math.isfinite(value) or value < 0:
+        raise TimeoutConfigError(f"timeout {name} must be a finite number of seconds >= 0, got {raw!r}")
+    return value
 
 
 def load_timeouts(path: Path | str | None = None, overrides: Iterable[str] = ()) -> TimeoutConfig:

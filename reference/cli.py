@@ -1,7 +1,7 @@
 """How the gateway's command line turns ``--selector app=x role=y`` into a selector.
 
 Why this exists: scenarios are written as command lines, and the most common discovery mistake is a
-selector that does not mean what it looks like (gateway-facts.md section 1, "Selector pitfall":
+selector that does not mean what it looks like (docs/gateways.md#selector-pitfall:
 ``--selector app=sglang,role=regular`` is the single pair ``{"app": "sglang,role=regular"}``, and the
 matching pod is never registered, silently). The reference must parse exactly as the gateway does.
 

@@ -2,14 +2,14 @@
 
 Why this exists: every expectation in the suite is a function of this configuration, so it mirrors
 upstream's ``ServiceDiscoveryConfig`` (sgl-project/sglang ``sgl-model-gateway/src/service_discovery.rs``
-after PR #25294; gateway-facts.md section 3a) with the same field names and defaults. Drivers translate it
-into command-line flags; the reference reads it to decide which pods are workers.
+after PR #25294; docs/gateways.md#discovery-rules) with the same field names and defaults. Drivers translate
+it into command-line flags; the reference reads it to decide which pods are workers.
 
 Decision: ``check_interval`` and ``resync_interval`` are ``float`` seconds (60.0 and 30.0), not
 ``timedelta``: they end up in YAML reports and on command lines, where plain numbers are clearer.
 Note the dataclass default ``port=8000`` is upstream's struct default; both gateways' command lines
-default ``--service-discovery-port`` to 80 instead (gateway-facts.md section 1), so a driver must pass
-the port explicitly.
+default ``--service-discovery-port`` to 80 instead (docs/gateways.md#installs-and-launchers), so a driver must
+pass the port explicitly.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Why this exists: the gateway accepts any ``key=value`` (see ``reference.cli``), but a pod can only
 carry labels that pass Kubernetes validation, so a selector term with an impossible key or value can
 never match anything. The conformance lint uses ``label_value_problems`` to warn before a run, most
-importantly about the comma pitfall (gateway-facts.md section 1): ``--selector a=b,c=d`` parses as
-``a: 'b,c=d'``, and no label value may contain ``,`` or ``=``.
+importantly about the comma pitfall (docs/gateways.md#selector-pitfall): ``--selector a=b,c=d`` parses
+as ``a: 'b,c=d'``, and no label value may contain ``,`` or ``=``.
 
 The rules are Kubernetes' own (apimachinery ``IsQualifiedName`` / ``IsValidLabelValue``):
 

@@ -3,7 +3,7 @@
 Why this exists: the gateway never looks at a pod as a whole; it reduces each one to a ``PodInfo``
 (name, IP, phase, readiness, role, bootstrap port) and matches labels with a plain equality check.
 Those reductions decide every verdict, so they are stated here on their own, following the logic that
-sglang 0.3.2, sglang main and smg share (gateway-facts.md section 3a; upstream
+sglang 0.3.2, sglang main and smg share (docs/gateways.md#discovery-rules; upstream
 ``sgl-model-gateway/src/service_discovery.rs``).
 
 A pod is the JSON object as the Kubernetes API returns it (camelCase keys). Upstream deserialises it
@@ -13,15 +13,26 @@ whose value is ``None`` are treated alike for the same reason.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import re
+import types
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from reference.config import ServiceDiscoveryConfig
 
-__all__ = ["Pod", "PodInfo", "PodType", "matches_selector", "parse_u16"]
+__all__ = [
+    "Pod",
+    "PodInfo",
+    "PodType",
+    "labels_match",
+    "matches_selector",
+    "metadata_labels",
+    "parse_u16",
+    "pod_labels",
+    "pod_metadata",
+    "pod_type_of",
+]
 
 Pod = Mapping[str, Any]
 """A pod as the Kubernetes API returns it: ``metadata``, ``spec``, ``status`` with camelCase keys."""
@@ -39,23 +50,36 @@ class PodType(enum.Enum):
     REGULAR = "regular"
 
 
-def _section(pod: Pod, key: str) -> Mapping[str, Any] | None:
-    value = pod.get(key)
-    return value if isinstance(value, Mapping) else None
+_NO_FIELDS: Mapping[str, Any] = types.MappingProxyType({})
 
 
-def _labels(pod: Pod) -> Mapping[str, Any]:
-    metadata = _section(pod, "metadata") or {}
-    labels = metadata.get("labels")
-    return labels if isinstance(labels, Mapping) else {}
+# dict is tested before the Mapping ABC only because the ABC check is slow and pods are dicts
+_OBJECT_TYPES = (dict, Mapping)
 
 
-def _annotation(pod: Pod, key: str) -> str | None:
-    metadata = _section(pod, "metadata") or {}
-    annotations = metadata.get("annotations")
-    if not isinstance(annotations, Mapping):
-        return None
-    value = annotations.get(key)
+def _json_object(value: object) -> Mapping[str, Any] | None:
+    """``value`` when it is a JSON object, else ``None``."""
+    return value if isinstance(value, _OBJECT_TYPES) else None
+
+
+def pod_metadata(pod: Pod) -> Mapping[str, Any]:
+    """``metadata``; empty when the pod has none (or it is not an object)."""
+    return _json_object(pod.get("metadata")) or _NO_FIELDS
+
+
+def metadata_labels(metadata: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``labels`` of a pod's ``metadata``; empty when absent."""
+    return _json_object(metadata.get("labels")) or _NO_FIELDS
+
+
+def pod_labels(pod: Pod) -> Mapping[str, Any]:
+    """``metadata.labels``; empty when absent."""
+    return metadata_labels(pod_metadata(pod))
+
+
+def _annotation(metadata: Mapping[str, Any], key: str) -> str | None:
+    annotations = _json_object(metadata.get("annotations"))
+    value = annotations.get(key) if annotations is not None else None
     return value if isinstance(value, str) else None
 
 
@@ -78,15 +102,20 @@ def matches_selector(pod: Pod, selector: Mapping[str, str]) -> bool:
     An empty selector matches nothing (upstream returns false rather than "everything"), a pod
     without labels matches no non-empty selector, and there are no set-based terms: equality only.
     """
-    if not selector:
-        return False
-    labels = _labels(pod)
-    return all(key in labels and labels[key] == value for key, value in selector.items())
+    return labels_match(pod_labels(pod), selector)
 
 
-@dataclasses.dataclass(frozen=True)
-class PodInfo:
-    """What the gateway keeps of a pod; equal ``PodInfo``s are the same tracked pod (upstream hashes it)."""
+def labels_match(labels: Mapping[str, Any], selector: Mapping[str, str]) -> bool:
+    """``matches_selector`` on labels already read from a pod: the selector's pairs are among them."""
+    return bool(selector) and selector.items() <= labels.items()
+
+
+class PodInfo(NamedTuple):
+    """What the gateway keeps of a pod; equal ``PodInfo``s are the same tracked pod (upstream hashes it).
+
+    A named tuple rather than a frozen dataclass: equally immutable and hashable, and built about three
+    times faster, which matters because the fuzz judges every generated pod through it.
+    """
 
     name: str
     ip: str
@@ -114,40 +143,30 @@ class PodInfo:
         - ``is_router``/``mesh_port``: the pod matches a non-empty ``config.router_selector``; the mesh
           port comes from ``config.router_mesh_port_annotation`` the same way.
         """
-        metadata = _section(pod, "metadata") or {}
+        metadata = pod_metadata(pod)
         name = metadata.get("name")
-        status = _section(pod, "status")
+        status = _json_object(pod.get("status"))
         if not isinstance(name, str) or status is None:
             return None
         ip = status.get("podIP")
         if not isinstance(ip, str):
             return None
-        conditions = status.get("conditions") or []
-        is_ready = any(
-            isinstance(condition, Mapping)
-            and condition.get("type") == "Ready"
-            and condition.get("status") == "True"
-            for condition in conditions
-        )
         phase = status.get("phase")
-        pod_type = _pod_type(pod, config)
-        bootstrap_port = None
-        if config is not None and pod_type is PodType.PREFILL:
-            bootstrap_port = parse_u16(_annotation(pod, config.bootstrap_port_annotation))
-        is_router = config is not None and matches_selector(pod, config.router_selector)
-        mesh_port = None
-        if config is not None and is_router:
-            mesh_port = parse_u16(_annotation(pod, config.router_mesh_port_annotation))
-        return cls(
-            name=name,
-            ip=ip,
-            status=phase if isinstance(phase, str) else "Unknown",
-            is_ready=is_ready,
-            pod_type=pod_type,
-            bootstrap_port=bootstrap_port,
-            is_router=is_router,
-            mesh_port=mesh_port,
-        )
+        pod_type: PodType | None = None
+        bootstrap_port: int | None = None
+        is_router = False
+        mesh_port: int | None = None
+        if config is not None:
+            labels = metadata_labels(metadata)
+            pod_type = pod_type_of(labels, config)
+            if pod_type is PodType.PREFILL:
+                bootstrap_port = parse_u16(_annotation(metadata, config.bootstrap_port_annotation))
+            is_router = labels_match(labels, config.router_selector)
+            if is_router:
+                mesh_port = parse_u16(_annotation(metadata, config.router_mesh_port_annotation))
+        status_text = phase if isinstance(phase, str) else "Unknown"
+        # positionally, in field order: half the cost of keywords on this hot path
+        return cls(name, ip, status_text, _is_ready(status), pod_type, bootstrap_port, is_router, mesh_port)
 
     def is_healthy(self) -> bool:
         """Ready and in phase ``Running``: a Ready pod that is ``Pending`` is still not a worker."""
@@ -158,13 +177,23 @@ class PodInfo:
         return f"http://{self.ip}:{port}"
 
 
-def _pod_type(pod: Pod, config: ServiceDiscoveryConfig | None) -> PodType | None:
-    if config is None:
-        return None
+def _is_ready(status: Mapping[str, Any]) -> bool:
+    """Some condition is ``{"type": "Ready", "status": "True"}`` (exact case); no conditions: not ready."""
+    for condition in status.get("conditions") or ():
+        is_object = isinstance(condition, _OBJECT_TYPES)
+        if is_object and condition.get("type") == "Ready" and condition.get("status") == "True":
+            return True
+    return False
+
+
+def pod_type_of(labels: Mapping[str, Any], config: ServiceDiscoveryConfig) -> PodType:
+    """The role a pod with these labels has: REGULAR outside PD mode; in PD mode the first match of
+    prefill selector > decode selector, else REGULAR (whether it is discovered is ``should_include``'s call).
+    """
     if not config.pd_mode:
         return PodType.REGULAR
-    if matches_selector(pod, config.prefill_selector):
+    if labels_match(labels, config.prefill_selector):
         return PodType.PREFILL
-    if matches_selector(pod, config.decode_selector):
+    if labels_match(labels, config.decode_selector):
         return PodType.DECODE
     return PodType.REGULAR

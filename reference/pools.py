@@ -3,7 +3,8 @@
 Why this exists: a conformance verdict is "the gateway's pools equal the reference's pools", so the
 pools need an exact equality, a diff that reads well in a failure message, and a plain-data form for
 YAML reports (docs/interfaces.md, reference section). A worker is what the gateway registers for a
-pod: its URL and, for prefill workers only, the bootstrap port (gateway-facts.md sections 3a and 4.3).
+pod: its URL and, for prefill workers only, the bootstrap port (docs/gateways.md#discovery-rules and
+#pools-endpoint).
 """
 
 from __future__ import annotations
@@ -68,20 +69,28 @@ def _render(workers: Iterable[Worker]) -> str:
     return ", ".join(str(worker) for worker in ordered) if ordered else "-"
 
 
-@dataclasses.dataclass(frozen=True)
+def _frozen_pool(name: str, workers: Iterable[Worker]) -> frozenset[Worker]:
+    pool = workers if type(workers) is frozenset else frozenset(workers)
+    for worker in pool:
+        if not isinstance(worker, Worker):
+            raise TypeError(f"pool {name!r} must hold Worker objects")
+    return pool
+
+
+@dataclasses.dataclass(frozen=True, init=False)
 class Pools:
     """The regular, prefill and decode pools. Any iterable of ``Worker`` is accepted and frozen."""
 
-    regular: frozenset[Worker] = frozenset()
-    prefill: frozenset[Worker] = frozenset()
-    decode: frozenset[Worker] = frozenset()
+    regular: frozenset[Worker]
+    prefill: frozenset[Worker]
+    decode: frozenset[Worker]
 
-    def __post_init__(self) -> None:
-        for name in POOL_NAMES:
-            workers = frozenset(getattr(self, name))
-            if not all(isinstance(worker, Worker) for worker in workers):
-                raise TypeError(f"pool {name!r} must hold Worker objects")
-            object.__setattr__(self, name, workers)
+    def __init__(
+        self, regular: Iterable[Worker] = (), prefill: Iterable[Worker] = (), decode: Iterable[Worker] = ()
+    ) -> None:
+        object.__setattr__(self, "regular", _frozen_pool("regular", regular))
+        object.__setattr__(self, "prefill", _frozen_pool("prefill", prefill))
+        object.__setattr__(self, "decode", _frozen_pool("decode", decode))
 
     @classmethod
     def empty(cls) -> Pools:
@@ -91,7 +100,8 @@ class Pools:
         """The pool called ``name`` (one of ``POOL_NAMES``)."""
         if name not in POOL_NAMES:
             raise KeyError(f"unknown pool {name!r}; pools are {', '.join(POOL_NAMES)}")
-        return getattr(self, name)
+        workers: frozenset[Worker] = getattr(self, name)
+        return workers
 
     def items(self) -> Iterator[tuple[str, frozenset[Worker]]]:
         """``(name, workers)`` for each pool, in ``POOL_NAMES`` order."""

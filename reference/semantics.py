@@ -3,8 +3,8 @@
 Why this exists: the installable gateways (sglang-router 0.3.2, smg 1.13.0) predate upstream PR #25294
 ("Support regular worker discovery alongside PD workers in IGW mode", sgl-project/sglang, merged
 2026-05-21), while the conformance suite's default expectation is the PR's behaviour
-(gateway-facts.md sections 0.1 and 3a). Rather than keep two copies of the reference, every function
-whose answer differs takes one ``semantics=`` keyword. Only two things differ:
+(docs/gateways.md#versions-and-the-pr and #discovery-rules). Rather than keep two copies of the reference,
+every function whose answer differs takes one ``semantics=`` keyword. Only two things differ:
 
 - ``should_include`` in PD mode: before the PR, ``igw_mode`` and ``selector`` are ignored (only the
   prefill/decode selectors count, and both being empty always warns and includes nothing);

@@ -5,8 +5,10 @@ once and checked (a differential case); then each step runs and is checked (a st
 as the fuzzers did, on a fresh embedded cluster. The result says whether the failure is the same one:
 same check (`failed_at`) and the same differences by pod name (IPs differ from run to run).
 
-Exit codes: 0 the case passes now, 1 it fails as recorded (REPRODUCED; or the file recorded no
-failure and it fails), 3 it fails differently, 2 bad input (one line on stderr).
+Exit status (the one table of conformance/exit_status.py): 0 the case passes now; 1 it fails --
+REPRODUCED (the same check, the same differences), FAILED DIFFERENTLY, or the gateway refused the
+scenario's config (the verdict line says which); 2 bad input (one line on stderr); 4 incomplete (the
+gateway could not be prepared, or a signal stopped the replay).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance import exit_status, validate
 from conformance.fuzz.live import Bounds, Difference, GatewayRefused, LiveCluster
 from conformance.fuzz.scenario import BATCH, FuzzScenario, ScenarioError, load, signature
+from conformance.validate import OneLineParser
 from reference import Semantics
 
 
@@ -72,27 +76,42 @@ def run_scenario(live: LiveCluster, scenario: FuzzScenario) -> ReplayResult:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m conformance replay", description=__doc__.splitlines()[0])
+    parser = OneLineParser(
+        prog="python -m conformance replay",
+        description=__doc__.splitlines()[0],
+        epilog=exit_status.TABLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("file", type=Path, help="a scenario YAML written by the fuzzer (or by hand)")
     parser.add_argument("--gateway", help="gateway to replay against (default: the one in the file)")
-    parser.add_argument("--cap", type=float, help="seconds a check may take (default: per gateway)")
-    parser.add_argument("--settle", type=float, help="settle window after each change, seconds")
+    parser.add_argument(
+        "--cap",
+        type=validate.seconds_arg(positive=True),
+        help="seconds a check may take (default: per gateway)",
+    )
+    parser.add_argument(
+        "--settle", type=validate.seconds_arg(), help="settle window after each change, seconds"
+    )
     parser.add_argument("--semantics", help="reference semantics (default: the one in the file)")
     return parser.parse_args(list(argv))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Replay one scenario file; prints the case and the verdict. See the module doc for exit codes."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # the one-line usage error is printed; --help exits 0
+        return int(exc.code or 0)
     try:
         scenario = load(args.file)
         gateway = args.gateway or scenario.gateway
         if not gateway:
             raise ScenarioError(f"scenario {args.file} names no gateway; pass --gateway")
+        validate.check_gateway(gateway)
         semantics = Semantics.parse(args.semantics or scenario.semantics)
-    except (ScenarioError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except (ScenarioError, ValueError, validate.UsageError) as exc:
+        print(f"python -m conformance replay: error: {validate.one_line(exc)}", file=sys.stderr)
+        return exit_status.USAGE
     bounds = Bounds.for_gateway(gateway)
     if args.cap is not None or args.settle is not None:
         bounds = Bounds(
@@ -103,25 +122,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print(scenario.describe())
     print(f"replaying against {gateway} ...", flush=True)
-    from fixtures.gateways import GatewayError
+    from fixtures.gateways import GatewayError, GatewaySetupError
+    from fixtures.lifetime import guarded
 
-    try:
-        with LiveCluster(gateway, bounds=bounds, semantics=semantics) as live:
+    try:  # guarded: whatever the replay starts dies with it
+        with guarded(), LiveCluster(gateway, bounds=bounds, semantics=semantics) as live:
             result = run_scenario(live, scenario)
     except GatewayRefused as exc:
-        print(f"error: {gateway} refused the scenario's config: {exc}", file=sys.stderr)
-        return 2
-    except GatewayError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        print(f"FAILED ({gateway} refused the scenario's config: {exc})")
+        return exit_status.FAILED
+    except GatewaySetupError as exc:
+        print(f"incomplete: {gateway} could not be prepared: {exc}", file=sys.stderr)
+        return exit_status.INCOMPLETE
+    except GatewayError as exc:  # crashed or never answered
+        print(f"FAILED ({exc})")
+        return exit_status.FAILED
     if result.failed_at is not None:
         where = "after the batch" if result.failed_at == BATCH else f"after step {result.failed_at}"
         print(f"fails {where}: {result.summary}")
         print("\n".join(f"  {d}" for d in result.differences))
     print(result.verdict)
-    if result.failed_at is None:
-        return 0
-    return 1 if result.reproduced or scenario.failed_at is None else 3
+    return exit_status.PASSED if result.failed_at is None else exit_status.FAILED
 
 
 if __name__ == "__main__":

@@ -15,31 +15,35 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from conformance import exit_status, validate
 from conformance.fuzz import differential, profiles, stateful
 from conformance.fuzz.live import Bounds, LiveCluster
 from conformance.fuzz.scenario import FuzzScenario
 from conformance.strategies import discovery_configs
+from conformance.validate import OneLineParser
 from reference import Semantics
 
 
-def _mode(text: str) -> str:
-    if text not in ("differential", "stateful", "both"):
-        raise argparse.ArgumentTypeError("mode must be differential, stateful or both")
-    return text
-
-
 def _flag(text: str) -> bool | None:
-    return {"any": None, "on": True, "off": False}[text]
+    choices = {"any": None, "on": True, "off": False}
+    if text not in choices:
+        raise argparse.ArgumentTypeError(f"must be any, on or off, got {text!r}")
+    return choices[text]
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m conformance.fuzz run", description=__doc__.splitlines()[0]
+    """Every argument checked here: a bad one is one line on stderr and exit 2 (SystemExit)."""
+    parser = OneLineParser(
+        prog="python -m conformance.fuzz run",
+        description=__doc__.splitlines()[0],
+        epilog=exit_status.TABLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    count, seconds = validate.count_arg, validate.seconds_arg
     parser.add_argument("--gateway", default="reference", help="gateway name or YAML (default: reference)")
-    parser.add_argument("--mode", type=_mode, default="both", help="differential, stateful or both")
-    parser.add_argument("--examples", type=int, help="examples per round (default: the profile's)")
-    parser.add_argument("--steps", type=int, help="steps per state-machine run (default: the profile's)")
+    parser.add_argument("--mode", choices=("differential", "stateful", "both"), default="both")
+    parser.add_argument("--examples", type=count(1), help="examples per round (default: the profile's)")
+    parser.add_argument("--steps", type=count(1), help="steps per state-machine run (default: the profile's)")
     parser.add_argument("--hypothesis-seed", "--seed", dest="seed", type=int, help="fixed seed")
     parser.add_argument("--hypothesis-profile", dest="profile", default=profiles.FUZZ, help="ci or fuzz")
     parser.add_argument(
@@ -48,16 +52,32 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help=f"example database dir (default with the fuzz profile: {profiles.DEFAULT_DATABASE}/<gateway>)",
     )
     parser.add_argument(
-        "--duration", type=float, default=0.0, help="keep running rounds for this many seconds"
+        "--duration",
+        type=seconds(maximum=30 * 86400),
+        default=0.0,
+        help="keep running rounds for this many seconds",
     )
-    parser.add_argument("--pd", type=_flag, default=None, choices=(None, True, False), metavar="any|on|off")
-    parser.add_argument("--igw", type=_flag, default=None, choices=(None, True, False), metavar="any|on|off")
-    parser.add_argument("--max-pods", type=int, default=6, help="pods per differential batch")
-    parser.add_argument("--semantics", default="pr-25294", help="reference semantics: pr-25294 | pre-25294")
-    parser.add_argument("--cap", type=float, help="seconds a check may take (default: per gateway)")
-    parser.add_argument("--settle", type=float, help="settle window after each change (default: per gateway)")
+    parser.add_argument("--pd", type=_flag, default=None, metavar="any|on|off")
+    parser.add_argument("--igw", type=_flag, default=None, metavar="any|on|off")
+    parser.add_argument("--max-pods", type=count(1), default=6, help="pods per differential batch")
+    names = " | ".join(member.value for member in Semantics)
+    parser.add_argument("--semantics", default=Semantics.PR_25294.value, help=f"reference semantics: {names}")
+    parser.add_argument(
+        "--cap", type=seconds(positive=True), help="seconds a check may take (default: per gateway)"
+    )
+    parser.add_argument(
+        "--settle", type=seconds(), help="settle window after each change (default: per gateway)"
+    )
     parser.add_argument("--out", type=Path, default=Path("fuzz-failures"), help="where scenario files go")
-    return parser.parse_args(list(argv))
+    args = parser.parse_args(list(argv))
+    try:
+        validate.check_gateway(args.gateway)
+        validate.check_output_dir(args.out, "--out")
+        if args.database is not None:
+            validate.check_output_dir(args.database, "--database")
+    except validate.UsageError as exc:
+        parser.error(str(exc))
+    return args
 
 
 def write_found(found: FuzzScenario, out: Path, seed: int | None) -> Path:
@@ -81,31 +101,36 @@ def _database(args: argparse.Namespace) -> Path | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Exit 0 when nothing was found, 1 when a difference was found, 2 on bad input."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    """Exit status (conformance/exit_status.py): 0 nothing found, 1 a difference found (or the gateway
+    crashed), 2 bad input, 4 the gateway could not be prepared (interrupts: the entry point)."""
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # the one-line usage error is printed; --help exits 0
+        return int(exc.code or 0)
     try:
         semantics = Semantics.parse(args.semantics)
         chosen = profiles.fuzz_settings(
             args.profile, max_examples=args.examples, steps=args.steps, database=_database(args)
         )
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        print(f"python -m conformance.fuzz run: error: {validate.one_line(exc)}", file=sys.stderr)
+        return exit_status.USAGE
     bounds = Bounds.for_gateway(args.gateway)
     if args.cap is not None or args.settle is not None:
         bounds = Bounds(
             bounds.poll,
             bounds.consecutive,
-            args.cap or bounds.cap,
-            args.settle if args.settle else bounds.settle,
+            args.cap if args.cap is not None else bounds.cap,
+            args.settle if args.settle is not None else bounds.settle,
         )
     modes = ("differential", "stateful") if args.mode == "both" else (args.mode,)
-    from fixtures.gateways import GatewayError
+    from fixtures.gateways import GatewayError, GatewaySetupError
+    from fixtures.lifetime import guarded
 
     started = time.monotonic()
     rounds = 0
-    try:
-        with LiveCluster(args.gateway, bounds=bounds, semantics=semantics) as live:
+    try:  # guarded: whatever the fuzz starts dies with it
+        with guarded(), LiveCluster(args.gateway, bounds=bounds, semantics=semantics) as live:
             while True:
                 rounds += 1
                 for mode in modes:
@@ -119,16 +144,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                     if found is not None:
                         write_found(found, args.out, args.seed)
-                        return 1
+                        return exit_status.FAILED
                 if time.monotonic() - started >= args.duration:
                     break
-    except GatewayError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except GatewaySetupError as exc:
+        print(f"incomplete: {args.gateway} could not be prepared: {exc}", file=sys.stderr)
+        return exit_status.INCOMPLETE
+    except GatewayError as exc:  # crashed or never answered: a finding, without a scenario to replay
+        print(f"failed: {exc}", file=sys.stderr)
+        return exit_status.FAILED
     print(
         f"no difference found against {args.gateway} in {time.monotonic() - started:.1f} s ({rounds} rounds)"
     )
-    return 0
+    return exit_status.PASSED
 
 
 def _round(

@@ -21,7 +21,7 @@ import yaml
 
 from conformance.convergence import url_host
 from conformance.fuzz.plans import PlanError, PodPlan, Step
-from reference import Pools, ServiceDiscoveryConfig
+from reference import Pools, Semantics, ServiceDiscoveryConfig
 
 KIND = "sgl-fuzz-scenario"
 VERSION = 1
@@ -41,7 +41,7 @@ class FuzzScenario:
     config: ServiceDiscoveryConfig
     pods: list[PodPlan] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-    semantics: str = "pr-25294"
+    semantics: str = Semantics.PR_25294.value
     failed_at: int | None = None
     summary: str = ""
     differences: list[str] = field(default_factory=list)
@@ -141,7 +141,7 @@ def load(path: Path) -> FuzzScenario:
             config=config_from_dict(data.get("config") or {}),
             pods=[PodPlan.from_dict(p) for p in data.get("pods") or []],
             steps=[Step.from_dict(s) for s in data.get("steps") or []],
-            semantics=str(data.get("semantics", "pr-25294")),
+            semantics=str(data.get("semantics", Semantics.PR_25294.value)),
             failed_at=data.get("failed_at"),
             summary=str(data.get("summary", "")),
             differences=[str(d) for d in data.get("differences") or []],

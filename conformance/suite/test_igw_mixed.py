@@ -30,7 +30,8 @@ def test_regular_beside_pd(scenario: Scenario) -> None:
         pod("other", OTHER_APP, expect=ABSENT),
     )
     scenario.start(pd_mode=True, igw_mode=True, selector=REGULAR, **PD_SELECTORS)
-    scenario.must_never_show("other", barrier=pod("barrier", REGULAR, expect="regular"))
+    # a decode barrier: discovered under either semantics (--semantics pre-25294 drops reg-a, not it)
+    scenario.must_never_show("other", barrier=pod("barrier", DECODE, expect="decode"))
 
 
 @conformance_test(

@@ -8,15 +8,19 @@ smg's launcher forces IGW on (gateway-facts.md section 2), which makes the first
 
 from __future__ import annotations
 
+import pytest
+
 from conformance.features import Feature
 from conformance.registry import conformance_test
-from conformance.scenario import Scenario, SuiteTableError, pod
+from conformance.scenario import TABLE_SEMANTICS, Scenario, SuiteTableError, pod
 from conformance.suite.labels import DECODE, PREFILL, REGULAR
 from reference import PD_SELECTORS_EMPTY, SELECTOR_IGNORED_WITHOUT_IGW
 
 
 def _must_log_expected(scenario: Scenario, wanted: str) -> None:
     expected = scenario.expected_warnings()
+    if wanted not in expected and scenario.semantics is not TABLE_SEMANTICS:
+        pytest.skip(f"semantics {scenario.semantics} has no such warning: {wanted!r}")
     if wanted not in expected:  # the scenario no longer triggers the warning it is about
         raise SuiteTableError(f"the reference does not warn {wanted!r} here; it warns {expected}")
     for text in expected:

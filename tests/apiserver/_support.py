@@ -349,3 +349,13 @@ class Kubectl:
         if check and proc.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} exited {proc.returncode}: {proc.stderr.strip()}")
         return proc
+
+
+def stop_process(proc: subprocess.Popen[str]) -> None:
+    """Terminate a child we started (a `kubectl get -w`), killing it if it does not exit in 5 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -83,7 +83,7 @@ def test_bad_field_selector_is_400(bare_rest: Rest, selector: str, fragment: str
     [
         "/api/v1/namespaces/default/widgets",
         "/api/v1/widgets",
-        "/apis/apps/v1/namespaces/default/deployments",
+        "/apis/apps/v1/namespaces/default/replicasets",
         "/api/v2/pods",
         "/nonsense",
         PODS + "/p1/exec",

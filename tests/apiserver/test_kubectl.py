@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.apiserver._support import Kubectl, Rest
+from tests.apiserver._support import Kubectl, Rest, stop_process
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.kubectl
@@ -138,12 +138,7 @@ def test_get_pods_watch(kubectl: Kubectl, rest: Rest) -> None:
             wait_line(lines, "Terminating", 5, seen)
         assert proc.poll() is None, "kubectl get -w must keep watching"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
     assert seen[0].split()[0] == "NAME"
 
 

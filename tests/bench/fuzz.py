@@ -1,8 +1,6 @@
-"""Fuzz figures (issue 6): reference verdicts per second, and live verdicts per second.
+"""Fuzz figures (issue 6): live verdicts per second (reference verdicts: tests/bench/reference.py).
 
 How it measures:
-- reference verdicts: `reference.expected_pools` over pre-generated (config, pods) batches from
-  `conformance.strategies.configs_and_pods`, counted per pod (one verdict = one pod judged);
 - live verdicts: the differential fuzz's `verdict()` on one embedded cluster with one reused gateway
   (a fixed PD config, so the gateway starts once), batches of 4 pods from `pods_for(live=True)`;
   pods checked per second, including pod creation, the gateway's convergence and the settle window
@@ -19,8 +17,8 @@ from hypothesis import strategies as st
 from conformance.fuzz.differential import verdict
 from conformance.fuzz.live import LiveCluster
 from conformance.fuzz.plans import plan_from_pod
-from conformance.strategies import configs_and_pods, pods_for
-from reference import ServiceDiscoveryConfig, expected_pools
+from conformance.strategies import pods_for
+from reference import ServiceDiscoveryConfig
 from tests.bench import Figure, benchmark
 
 LIVE_BATCHES = 5
@@ -47,18 +45,6 @@ def _draw(strategy: st.SearchStrategy, count: int) -> list:
     return out
 
 
-def _reference() -> Figure:
-    batches = _draw(configs_and_pods(max_size=8), 300)
-    pods = sum(len(p) for _, p in batches)
-    start = time.perf_counter()
-    rounds = 20
-    for _ in range(rounds):
-        for config, batch in batches:
-            expected_pools(batch, config)
-    took = time.perf_counter() - start
-    return Figure("reference verdicts", rounds * pods / took, "pods/s", note=f"{len(batches)} batches")
-
-
 def _live(gateway: str) -> Figure:
     batches = _draw(pods_for(CONFIG, min_size=4, max_size=4, live=True), LIVE_BATCHES)
     with LiveCluster(gateway) as live:
@@ -75,4 +61,4 @@ def _live(gateway: str) -> Figure:
 
 @benchmark("fuzz")
 def fuzz_figures() -> list[Figure]:
-    return [_reference(), _live("reference"), _live("smg")]
+    return [_live("reference"), _live("smg")]

@@ -248,7 +248,7 @@ def test_unknown_context_lists_the_known_ones(tmp_path: Path) -> None:
 
 def test_context_is_pinned_for_gateways(apiserver: object, tmp_path: Path) -> None:
     """--context must reach gateways and kubectl too, which read only the current context."""
-    source = yaml.safe_load(Path(apiserver.kubeconfig).read_text())  # type: ignore[attr-defined]
+    source = yaml.safe_load(Path(apiserver.kubeconfig).read_text())
     source["contexts"].append({"name": "other", "context": {"cluster": "nowhere", "user": "nobody"}})
     chosen = source["current-context"]
     source["current-context"] = "other"

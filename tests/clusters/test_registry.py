@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -51,7 +52,7 @@ class _KubeconfigOnly(ClusterProvider):
         return self._path
 
     @property
-    def runtime(self):  # type: ignore[no-untyped-def]
+    def runtime(self) -> NoReturn:
         raise NotImplementedError
 
     def _bring_up(self) -> None:

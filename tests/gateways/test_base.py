@@ -8,7 +8,16 @@ import time
 
 import pytest
 
-from fixtures.gateways.base import GatewayProcess, gateway_env, last_error_line, strip_ansi
+from fixtures.gateways.base import (
+    GatewayCrashed,
+    GatewayProcess,
+    GatewayRejected,
+    gateway_env,
+    last_error_line,
+    refusal_line,
+    start_failure,
+    strip_ansi,
+)
 
 
 def test_strip_ansi():
@@ -83,3 +92,41 @@ def _alive(pid: int) -> bool:
             return handle.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.parametrize(
+    ("log", "refusal"),
+    [
+        (
+            "INFO starting\nERROR smg: Configuration error: Validation failed: bad\n",
+            "Configuration error: Validation failed: bad",
+        ),
+        (
+            "usage: smg launch [-h]\nsmg launch: error: unrecognized arguments: --selector\n",
+            "unrecognized arguments: --selector",
+        ),
+        (
+            "error: unexpected argument '--x' found\n\nUsage: smg [OPTIONS]\n\n"
+            "For more information, try '--help'.\n",
+            "unexpected argument '--x' found",
+        ),
+        ("thread 'main' panicked at src/lib.rs:9:1:\nError: boom\n", None),  # a panic is a crash
+        ('Traceback (most recent call last):\n  File "x"\nImportError: no module\n', None),
+        ("INFO listening on 127.0.0.1:3000\nWARN metrics off\n", None),  # nothing refused
+    ],
+    ids=["configuration-error", "argparse", "clap", "panic", "traceback", "no-refusal"],
+)
+def test_refusal_line_is_only_a_refusal(log, refusal):
+    assert refusal_line(log) == refusal
+
+
+def test_start_failure_tells_a_refusal_from_a_crash():
+    refused = start_failure("gw", 1, "Configuration error: no selector\n", url="http://x", waited=0.2)
+    assert isinstance(refused, GatewayRejected) and refused.message == "Configuration error: no selector"
+    # the same words, but the process was killed by a signal: that is a crash, whatever it printed
+    killed = start_failure("gw", -11, "Configuration error: no selector\n", url="http://x", waited=0.2)
+    assert isinstance(killed, GatewayCrashed) and killed.signal_name == "SIGSEGV"
+    assert str(killed) == (
+        "gw crashed during start-up: killed by SIGSEGV after 0.2 s; "
+        "last log lines: Configuration error: no selector"
+    )

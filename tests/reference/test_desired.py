@@ -1,4 +1,4 @@
-"""expected_pools: the desired state, row by row.
+"""expected_pools / expectation: the desired state and the warnings on the way, row by row.
 
 Rows marked "upstream: NAME" re-express upstream's reconcile tests (sgl-project/sglang
 sgl-model-gateway/src/service_discovery.rs, commit 09d3b255) as desired-state rows.
@@ -6,16 +6,27 @@ sgl-model-gateway/src/service_discovery.rs, commit 09d3b255) as desired-state ro
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
 
-from reference import Pools, Semantics, ServiceDiscoveryConfig, Worker, expected_pools
+from reference import (
+    PD_SELECTORS_EMPTY,
+    REGULAR_SELECTOR_EMPTY,
+    Expectation,
+    Pools,
+    Semantics,
+    ServiceDiscoveryConfig,
+    Worker,
+    expectation,
+    expected_pools,
+)
 from tests.reference._pods import ABSENT, BOOTSTRAP, pd_config, pod
 
 APP = {"app": "sglang"}
 REG = {"app": "regular-worker"}
-PRE = Semantics.PRE_25294
+PR, PRE = Semantics.PR_25294, Semantics.PRE_25294
 
 
 def labelled(name: str, ip: str, labels: dict[str, str], **fields: Any) -> dict[str, Any]:
@@ -158,3 +169,64 @@ def test_pre_25294_drops_regular_pods_in_pd_igw_mode() -> None:
 def test_expected_pools_accepts_any_iterable() -> None:
     pods = (labelled(f"p{i}", f"127.0.0.{i}", APP) for i in (2, 3))
     assert expected_pools(pods, REGULAR).all_urls() == {"http://127.0.0.2:8000", "http://127.0.0.3:8000"}
+
+
+# (id, pods, config, semantics, the should_include warnings the gateway logs while judging them)
+WARNING_ROWS: list[tuple[str, list[dict[str, Any]], ServiceDiscoveryConfig, Semantics, tuple[str, ...]]] = [
+    ("regular-ok", [labelled("a", "127.0.0.2", APP)], REGULAR, PR, ()),
+    ("regular-empty-no-pods", [], ServiceDiscoveryConfig(enabled=True), PR, ()),
+    (
+        "regular-empty-one-pod",  # two pods, one warning: each text once
+        [labelled("a", "127.0.0.2", APP), labelled("b", "127.0.0.3", APP)],
+        ServiceDiscoveryConfig(enabled=True),
+        PR,
+        (REGULAR_SELECTOR_EMPTY,),
+    ),
+    (
+        "pd-empty-terminating-pod-still-heard-of",
+        [labelled("a", "127.0.0.2", APP, deletion="2026-01-01T00:00:00Z")],
+        pd_config(prefill_selector={}, decode_selector={}),
+        PR,
+        (PD_SELECTORS_EMPTY,),
+    ),
+    (
+        "pd-empty-pod-in-another-namespace-unheard",
+        [labelled("a", "127.0.0.2", APP, namespace="elsewhere")],
+        pd_config(prefill_selector={}, decode_selector={}, namespace="default"),
+        PR,
+        (),
+    ),
+    (
+        "pd-igw-both-empty-selector-no-warning",
+        [labelled("reg-a", "127.0.0.4", REG)],
+        pd_config(prefill_selector={}, decode_selector={}, igw_mode=True, selector=REG),
+        PR,
+        (),
+    ),
+    (
+        "pd-igw-both-empty-selector-pre-warns",
+        [labelled("reg-a", "127.0.0.4", REG)],
+        pd_config(prefill_selector={}, decode_selector={}, igw_mode=True, selector=REG),
+        PRE,
+        (PD_SELECTORS_EMPTY,),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("pods", "config", "semantics", "warnings"),
+    [r[1:] for r in WARNING_ROWS],
+    ids=[r[0] for r in WARNING_ROWS],
+)
+def test_expectation_carries_the_per_pod_warnings_and_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+    pods: list[dict[str, Any]],
+    config: ServiceDiscoveryConfig,
+    semantics: Semantics,
+    warnings: tuple[str, ...],
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="reference"):
+        result = expectation(pods, config, semantics=semantics)
+        pools = expected_pools(pods, config, semantics=semantics)
+    assert result == Expectation(pools=pools, warnings=warnings)
+    assert caplog.record_tuples == []

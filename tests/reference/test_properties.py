@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import logging
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -29,8 +27,13 @@ from reference import (
     Pools,
     Semantics,
     ServiceDiscoveryConfig,
+    expectation,
     expected_pools,
+    inclusion,
+    inclusion_warning,
     matches_selector,
+    misconfiguration_warnings,
+    should_include,
     warn_if_misconfigured,
 )
 
@@ -92,11 +95,6 @@ def _with_labels(pod: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
     grown = copy.deepcopy(pod)
     grown["metadata"]["labels"] = {**(grown["metadata"].get("labels") or {}), **extra}
     return grown
-
-
-@pytest.fixture(autouse=True)
-def _quiet_reference_logger(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="reference")  # per-pod warnings are expected noise here
 
 
 @SETTINGS
@@ -230,3 +228,30 @@ def test_generated_batches_have_unique_names_and_loopback_ips(batch: Batch) -> N
     assert len(set(names)) == len(names)
     assert len(set(ips)) == len(ips)
     assert all(ip.startswith("127.0.0.") and ip != "127.0.0.1" for ip in ips)
+
+
+@SETTINGS
+@given(configs_and_pods())
+@example(PD_IGW_BOTH_EMPTY)
+@example((ServiceDiscoveryConfig(), [_pod(0, APP)]))
+@example((dataclasses.replace(PD_IGW_BOTH_EMPTY[0], selector={}), PD_IGW_BOTH_EMPTY[1]))
+def test_decisions_as_data_agree_with_the_logging_layer(batch: Batch) -> None:
+    config, pods = batch
+    for semantics in Semantics:
+        result = expectation(pods, config, semantics=semantics)
+        assert result.pools == expected_pools(pods, config, semantics=semantics)
+        warning = inclusion_warning(config, semantics=semantics)
+        heard_of = [
+            pod
+            for pod in pods
+            if config.namespace is None or pod["metadata"].get("namespace", "default") == config.namespace
+        ]
+        assert result.warnings == ((warning,) if warning is not None and heard_of else ())
+        for pod in pods:
+            decision = inclusion(pod, config, semantics=semantics)
+            assert decision.warning == warning
+            assert decision.included is should_include(pod, config, semantics=semantics)
+            assert not (decision.included and decision.warning)  # a warning always comes with "no"
+        assert misconfiguration_warnings(config, semantics=semantics) == warn_if_misconfigured(
+            config, semantics=semantics
+        )

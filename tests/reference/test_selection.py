@@ -1,4 +1,5 @@
-"""should_include and warn_if_misconfigured under both semantics, warnings captured from ``reference``.
+"""should_include and warn_if_misconfigured under both semantics: the decisions as data (``inclusion``,
+``misconfiguration_warnings``) and the logging layer on top (warnings captured from logger ``reference``).
 
 Rows marked "upstream: NAME" re-express an assertion of upstream's own unit test NAME in
 sgl-model-gateway/src/service_discovery.rs (sgl-project/sglang, commit 09d3b255).
@@ -15,10 +16,14 @@ from reference import (
     PD_SELECTORS_EMPTY,
     REGULAR_SELECTOR_EMPTY,
     SELECTOR_IGNORED_WITHOUT_IGW,
+    Inclusion,
     PodInfo,
     PodType,
     Semantics,
     ServiceDiscoveryConfig,
+    inclusion,
+    inclusion_warning,
+    misconfiguration_warnings,
     should_include,
     warn_if_misconfigured,
 )
@@ -195,6 +200,32 @@ def test_should_include_warnings_pr_25294(
     assert caplog.record_tuples == expected
 
 
+@pytest.mark.parametrize(
+    ("pod_", "config", "included", "warning"),
+    [(c[1], c[2], c[3], c[5]) for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_inclusion_is_the_decision_as_data_and_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+    pod_: dict[str, Any],
+    config: ServiceDiscoveryConfig,
+    included: bool,
+    warning: str | None,
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="reference"):
+        decision = inclusion(pod_, config)
+        assert inclusion_warning(config) == warning
+    assert decision == Inclusion(included=included, warning=warning)
+    assert caplog.record_tuples == []
+
+
+def test_inclusion_pre_25294_warns_when_both_pd_selectors_empty_even_with_igw() -> None:
+    config = pd_config(prefill_selector={}, decode_selector={}, igw_mode=True, selector=REG)
+    pod_ = regular_pod("r", "10.0.0.5")
+    assert inclusion(pod_, config, semantics=PRE) == Inclusion(False, PD_SELECTORS_EMPTY)
+    assert inclusion(pod_, config) == Inclusion(True, None)
+
+
 def test_pre_25294_warns_when_both_pd_selectors_empty_even_with_igw(caplog: pytest.LogCaptureFixture) -> None:
     config = pd_config(prefill_selector={}, decode_selector={}, igw_mode=True, selector=REG)
     with caplog.at_level(logging.WARNING, logger="reference"):
@@ -251,6 +282,15 @@ def test_warn_if_misconfigured(
     assert warnings == expected
     assert pre_warnings == []
     assert caplog.record_tuples == [("reference", logging.WARNING, message) for message in expected]
+
+
+def test_misconfiguration_warnings_are_data_and_log_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    config = pd_config(selector=REG)
+    with caplog.at_level(logging.DEBUG, logger="reference"):
+        assert misconfiguration_warnings(config) == [SELECTOR_IGNORED_WITHOUT_IGW]
+        assert misconfiguration_warnings(config, semantics=PRE) == []
+        assert misconfiguration_warnings(pd_config(selector=REG, igw_mode=True)) == []
+    assert caplog.record_tuples == []
 
 
 def test_warn_if_misconfigured_ignores_pd_selectors_being_empty() -> None:

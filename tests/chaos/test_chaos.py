@@ -1,0 +1,48 @@
+"""Real runs killed at seeded random moments: they never pass, never leave anything, never lie.
+
+A handful of trials in the default run (the reference gateway and smg 1.13.0, SIGINT / SIGTERM /
+SIGKILL / Ctrl-C twice, each at a random moment within 2.5 s of the run starting its first gateway,
+when the gateway is starting, watching or being checked); `tox -e chaos -- --trials 100` is the long
+version with every kind of run (matrix, fuzz, smg installing from scratch). What is checked is in
+tests/chaos/trials.py.
+Set SGL_CHAOS_SEED to draw other moments.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from tests.chaos.trials import Trial, run_trial
+
+pytestmark = [pytest.mark.gateway, pytest.mark.slow]
+SEED = int(os.environ.get("SGL_CHAOS_SEED", "20261130"))
+CASES = [
+    ("reference", "SIGINT"),
+    ("reference", "SIGTERM"),
+    ("reference", "SIGKILL"),
+    ("smg", "SIGINT*2"),
+    ("smg", "SIGKILL"),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def smg_installed() -> None:
+    """Install smg before the clock starts (the long version also kills runs while pip installs)."""
+    from fixtures.gateways.install import SMG, ensure_installed
+
+    ensure_installed(SMG)
+
+
+@pytest.mark.parametrize(("kind", "signal_name"), CASES, ids=[f"{k}-{s}" for k, s in CASES])
+def test_killed_run_never_passes_and_leaves_nothing(kind: str, signal_name: str, tmp_path: Path) -> None:
+    rng = random.Random(f"{SEED}-{kind}-{signal_name}")
+    trial = Trial(kind, signal_name, round(rng.uniform(0.0, 2.5), 2), anchor="child")
+    result = run_trial(trial, tmp_path)
+    print(f"seed {SEED}: {result.line()}")
+    assert result.signalled, f"the run ended before the signal: {result.line()}"
+    assert result.started_processes >= 2, result.line()  # its reaper and its gateway were seen
+    assert not result.problems, result.line() + "\n" + (tmp_path / "output.txt").read_text()[-3000:]
