@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
 
 
-def wait_until(pred: Callable[[], T], timeout: float, what: str = "", interval: float = 0.05) -> T:
-    """Poll `pred` until it returns something truthy and return it; AssertionError after `timeout` s."""
+def wait_until(
+    pred: Callable[[], T | Literal[False] | None], timeout: float, what: str = "", interval: float = 0.05
+) -> T:
+    """Poll `pred` until it returns something truthy and return it; AssertionError after `timeout` s.
+
+    `pred` may answer None or False for "not yet" (`cond and value`), which is never returned.
+    """
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
