@@ -1,13 +1,15 @@
 """Bounded polling for the harness's own tests: wait for a condition, fail naming what was awaited.
 
 One helper for every test package, so a hang always becomes an assertion with the last value seen.
+It is fixtures/waiting.py's `wait_for` with a truthy test and an AssertionError.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
+
+from fixtures.waiting import WaitTimeout, wait_for
 
 T = TypeVar("T")
 
@@ -19,11 +21,7 @@ def wait_until(
 
     `pred` may answer None or False for "not yet" (`cond and value`), which is never returned.
     """
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = pred()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what or pred} not reached within {timeout}s (last: {last!r})")
+    try:
+        return wait_for(pred, timeout=timeout, what=what or repr(pred), interval=interval, accept=bool)  # type: ignore[arg-type]
+    except WaitTimeout as exc:
+        raise AssertionError(f"{what or pred} not reached within {timeout}s (last: {exc.last!r})") from None

@@ -8,10 +8,9 @@ import time
 
 import pytest
 
-from fixtures.gateways.base import (
-    GatewayCrashed,
+from fixtures.gateways.errors import GatewayCrashed, GatewayRejected
+from fixtures.gateways.process import (
     GatewayProcess,
-    GatewayRejected,
     gateway_env,
     last_error_line,
     refusal_line,
