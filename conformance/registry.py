@@ -41,7 +41,7 @@ class Outcome(enum.StrEnum):
         return self in {Outcome.FAILED, Outcome.REJECTED_CONFIG}
 
 
-class NotExpressible(pytest.skip.Exception):  # type: ignore[name-defined]
+class NotExpressible(pytest.skip.Exception):  # type: ignore[name-defined,misc]  # pytest's Skipped
     """The test's premise cannot be expressed with this gateway (reported as NotExpressible)."""
 
     def __init__(self, reason: str) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from conformance import exit_status, validate
 from conformance.fuzz import differential, profiles, stateful
-from conformance.fuzz.live import Bounds, LiveCluster
+from conformance.fuzz.live import LiveCluster
 from conformance.fuzz.scenario import FuzzScenario
 from conformance.strategies import discovery_configs
 from conformance.validate import OneLineParser
@@ -96,7 +96,8 @@ def _database(args: argparse.Namespace) -> Path | None:
     """One example database per gateway: a failure found in one gateway is retried first against that
     gateway, never replayed into another's run (the stateful fuzz's examples carry no gateway key)."""
     if args.database is not None or args.profile != profiles.FUZZ:
-        return args.database
+        database: Path | None = args.database
+        return database
     return profiles.DEFAULT_DATABASE / re.sub(r"[^A-Za-z0-9_.-]+", "-", args.gateway).strip("-")
 
 
@@ -115,14 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"python -m conformance.fuzz run: error: {validate.one_line(exc)}", file=sys.stderr)
         return exit_status.USAGE
-    bounds = Bounds.for_gateway(args.gateway)
-    if args.cap is not None or args.settle is not None:
-        bounds = Bounds(
-            bounds.poll,
-            bounds.consecutive,
-            args.cap if args.cap is not None else bounds.cap,
-            args.settle if args.settle is not None else bounds.settle,
-        )
     modes = ("differential", "stateful") if args.mode == "both" else (args.mode,)
     from fixtures.gateways import GatewayError, GatewaySetupError
     from fixtures.lifetime import guarded
@@ -130,7 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     rounds = 0
     try:  # guarded: whatever the fuzz starts dies with it
-        with guarded(), LiveCluster(args.gateway, bounds=bounds, semantics=semantics) as live:
+        with (
+            guarded(),
+            LiveCluster(args.gateway, cap=args.cap, settle=args.settle, semantics=semantics) as live,
+        ):
             while True:
                 rounds += 1
                 for mode in modes:
