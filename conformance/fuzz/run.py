@@ -15,6 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from hypothesis import settings
+
 from conformance import exit_status, validate
 from conformance.fuzz import differential, profiles, stateful
 from conformance.fuzz.live import LiveCluster
@@ -156,12 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _round(
-    live: LiveCluster, mode: str, chosen: object, args: argparse.Namespace
+    live: LiveCluster, mode: str, chosen: settings, args: argparse.Namespace
 ) -> tuple[FuzzScenario | None, int, int]:
     configs = discovery_configs(pd_mode=args.pd, igw_mode=args.igw)
     if mode == "differential":
         cases = differential.live_cases(max_pods=args.max_pods, configs=configs)
-        drun = differential.fuzz(live, chosen, cases=cases, seed=args.seed)  # type: ignore[arg-type]
+        drun = differential.fuzz(live, chosen, cases=cases, seed=args.seed)
         return drun.found, drun.examples, drun.refused
-    srun = stateful.fuzz(live, chosen, configs=configs, seed=args.seed)  # type: ignore[arg-type]
+    srun = stateful.fuzz(live, chosen, configs=configs, seed=args.seed)
     return srun.found, srun.runs, srun.refused

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
 
@@ -61,8 +63,8 @@ def test_valid_bootstrap_port_makes_the_worker_listen() -> None:
         ({"reachable": False}, False, True),
     ],
 )
-def test_derived_state(kwargs: dict[str, object], runs_worker: bool, expects_ready: bool) -> None:
-    spec = PodSpec("p", **kwargs)  # type: ignore[arg-type]
+def test_derived_state(kwargs: dict[str, Any], runs_worker: bool, expects_ready: bool) -> None:
+    spec = PodSpec("p", **kwargs)
     assert spec.runs_worker is runs_worker
     assert spec.expects_ready is expects_ready
 
@@ -76,9 +78,9 @@ def test_derived_state(kwargs: dict[str, object], runs_worker: bool, expects_rea
         ({"name": "p", "termination_grace_seconds": -1}, "termination_grace_seconds"),
     ],
 )
-def test_bad_pod_spec_is_a_one_line_error(kwargs: dict[str, object], problem: str) -> None:
+def test_bad_pod_spec_is_a_one_line_error(kwargs: dict[str, Any], problem: str) -> None:
     with pytest.raises(ValueError, match=problem) as info:
-        PodSpec(**kwargs)  # type: ignore[arg-type]
+        PodSpec(**kwargs)
     assert "\n" not in str(info.value)
 
 

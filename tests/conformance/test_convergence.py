@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from conformance.convergence import ConsistencyFailure, must_converge_to, must_never_show
+from conformance.convergence import ConsistencyFailure, must_converge_to, must_never_show, must_stay
+from conformance.evidence import Timeline
 from conformance.timeouts import TimeoutConfig
 from fixtures.waiting import Clock
 from reference import Pools, Worker
@@ -80,6 +81,12 @@ def test_a_wrong_bootstrap_port_is_a_difference() -> None:
     with pytest.raises(ConsistencyFailure) as info:
         must_converge_to(pools([], [P]), source=source, timeouts=T, pods=lambda: PODS, clock=clock.clock())
     assert info.value.differing_pods == ["ns/p"]
+    text = str(info.value)  # one line naming both ports, not a missing and an unexpected worker
+    assert (
+        "bootstrap port differs: prefill http://127.0.0.4:8000 expected 8998, observed none  (pod ns/p)"
+        in text
+    )
+    assert "missing:" not in text and "unexpected:" not in text
 
 
 def test_late_convergence_is_a_failure_with_the_measured_time() -> None:
@@ -144,3 +151,77 @@ def test_a_barrier_that_never_shows_cannot_prove_absence() -> None:
             clock=clock.clock(),
         )
     assert clock.now >= 10.0
+
+
+def test_settle_keeps_a_run_from_counting_before_the_window_ends() -> None:
+    clock = FakeTime()
+    clock.now = 100.0
+    source = scripted(clock, lambda t: pools([A]) if t < 104 else pools([A, B]))  # B shows late
+    with pytest.raises(ConsistencyFailure) as info:
+        must_converge_to(pools([A]), source=source, timeouts=T, since=99.0, settle=6.0, clock=clock.clock())
+    assert info.value.observed == pools([A, B])  # a plain convergence would have passed at 100-102
+
+
+def test_since_counts_the_cap_from_the_change() -> None:
+    clock = FakeTime()
+    clock.now = 8.0
+    source = scripted(clock, lambda t: pools([A]))
+    assert must_converge_to(pools([A]), source=source, timeouts=T, since=5.0, clock=clock.clock()) == 3.0
+
+
+def test_must_stay_holds_until_released_and_settled() -> None:
+    clock = FakeTime()
+    held, released = must_stay(
+        pools([A]),
+        source=lambda: pools([A]),
+        timeouts=T,
+        released=lambda: clock.now >= 2,
+        why="LISTs failed",
+        clock=clock.clock(),
+    )
+    assert (held, released) == (5.0, True)  # released at 2 s, then the 3 s settle window
+
+
+def test_must_stay_gives_up_at_the_cap_when_never_released() -> None:
+    clock = FakeTime()
+    held, released = must_stay(
+        pools([A]),
+        source=lambda: pools([A]),
+        timeouts=T,
+        released=lambda: False,
+        why="x",
+        clock=clock.clock(),
+    )
+    assert (held, released) == (10.0, False)
+
+
+def test_must_stay_fails_at_once_naming_the_change() -> None:
+    clock = FakeTime()
+    with pytest.raises(ConsistencyFailure) as info:
+        must_stay(
+            pools([A, B]),
+            source=scripted(clock, lambda t: pools([A]) if t >= 1 else pools([A, B])),
+            timeouts=T,
+            released=lambda: False,
+            why="LISTs failed",
+            pods=lambda: PODS,
+            clock=clock.clock(),
+        )
+    assert str(info.value).startswith("gateway pools changed after 1.0 s while LISTs failed")
+    assert info.value.differing_pods == ["ns/b"]
+
+
+def test_a_trace_records_every_poll_and_the_convergence_point() -> None:
+    clock = FakeTime()
+    timeline = Timeline(clock.clock())
+    trace = timeline.begin("converge", cap_seconds=10.0, expected=pools([A]))
+    source = scripted(clock, lambda t: pools([A]) if t >= 2 else pools([B]))
+    must_converge_to(pools([A]), source=source, timeouts=T, clock=clock.clock(), trace=trace)
+    assert [(t, observed, equal) for t, _, observed, equal in trace.polls] == [
+        (0.0, (1, 0, 0), False),
+        (1.0, (1, 0, 0), False),
+        (2.0, (1, 0, 0), True),
+        (3.0, (1, 0, 0), True),
+        (4.0, (1, 0, 0), True),
+    ]
+    assert (trace.result, trace.at, trace.end) == ("converged", 2.0, 4.0)
