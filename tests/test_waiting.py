@@ -8,21 +8,9 @@ import pytest
 
 from fixtures.clusters.errors import ClusterTimeout
 from fixtures.clusters.waiting import wait_until
-from fixtures.waiting import Clock, WaitTimeout, poll, wait_for
+from fixtures.waiting import WaitTimeout, poll, wait_for
 from tests import polling
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> Clock:
-        return Clock(now=lambda: self.now, sleep=self.sleep)
+from tests.polling import FakeTime
 
 
 def test_poll_reads_at_the_interval_and_sleeps_only_between_reads() -> None:

@@ -8,6 +8,8 @@ failure, the evidence (expected vs observed, time waited, the pods that differ, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from conformance import convergence, warnings
 from conformance.contracts import Pod
 from conformance.differences import describe_difference, pod_names_by_ip
@@ -56,23 +58,18 @@ class Checks:
     def must_converge(self, *, label: str = "converge") -> float:
         """The gateway's pools must equal the reference's for the current cluster state (within the cap)."""
         expected = self.expected()
-        trace = self.timeline.begin(
-            label, cap_seconds=self.timeouts.max_time_to_consistency, expected=expected
-        )
-        try:
-            took = convergence.must_converge_to(
+        return self._checked(
+            label,
+            expected,
+            lambda trace: convergence.must_converge_to(
                 expected,
                 source=self.gateway_side.pools,
                 timeouts=self.timeouts,
                 pods=self.cluster.pods_for_naming,
                 clock=self.clock,
                 trace=trace,
-            )
-        except convergence.ConsistencyFailure as exc:
-            self._record_failure(exc)
-            raise
-        self.evidence.timing(label, took)
-        return took
+            ),
+        )
 
     def must_never_show(self, *names: str, barrier: Row) -> float:
         """Prove that the named pods are not discovered: a barrier pod must show, then a settle window.
@@ -96,11 +93,19 @@ class Checks:
         if not barrier_ip:
             raise AssertionError(f"barrier pod {barrier.name} got no podIP (cluster problem)")
         expected = self.expected()
-        trace = self.timeline.begin(
-            "barrier", cap_seconds=self.timeouts.max_time_to_consistency, expected=expected
-        )
-        try:
-            took = convergence.must_never_show(
+
+        def name_every_difference(exc: convergence.ConsistencyFailure) -> None:
+            exc.expected = expected
+            if exc.observed is not None:  # name every pod that differs, not only the barrier
+                names = pod_names_by_ip(self.cluster.pods_for_naming())
+                lines, differing = describe_difference(expected, exc.observed, names)
+                exc.differing_pods = sorted(set(exc.differing_pods) | set(differing))
+                exc.details = [*lines, *exc.details]
+
+        self._checked(
+            "barrier",
+            expected,
+            lambda trace: convergence.must_never_show(
                 hosts,
                 barrier_host=barrier_ip,
                 source=self.gateway_side.pools,
@@ -108,18 +113,9 @@ class Checks:
                 pods=self.cluster.pods_for_naming,
                 clock=self.clock,
                 trace=trace,
-            )
-        except convergence.ConsistencyFailure as exc:
-            exc.expected = expected
-            if exc.observed is not None:  # name every pod that differs, not only the barrier
-                lines, differing = describe_difference(
-                    expected, exc.observed, pod_names_by_ip(self.cluster.pods_for_naming())
-                )
-                exc.differing_pods = sorted(set(exc.differing_pods) | set(differing))
-                exc.details = [*lines, *exc.details]
-            self._record_failure(exc)
-            raise
-        self.evidence.timing("barrier", took)
+            ),
+            on_failure=name_every_difference,
+        )
         return self.must_converge(label="after-barrier")
 
     def must_hold_while_lists_fail(self, *, label: str = "lists-failing") -> float:
@@ -133,9 +129,7 @@ class Checks:
         assert self._last is not None, "converge before injecting LIST failures"
         expected, pods = self._last
         faults = self.gateway_side.faults
-        trace = self.timeline.begin(
-            label, cap_seconds=self.timeouts.max_time_to_consistency, expected=expected
-        )
+        trace = self._trace(label, expected)
         try:
             held, served = convergence.must_stay(
                 expected,
@@ -187,6 +181,25 @@ class Checks:
         return self.timeline.begin(
             label, cap_seconds=self.timeouts.max_time_to_consistency, expected=expected
         )
+
+    def _checked(
+        self,
+        label: str,
+        expected: Pools,
+        check: Callable[[CheckTrace], float],
+        *,
+        on_failure: Callable[[convergence.ConsistencyFailure], None] | None = None,
+    ) -> float:
+        """Run one check with its timeline entry; record its time, or its failure as evidence."""
+        try:
+            took = check(self._trace(label, expected))
+        except convergence.ConsistencyFailure as exc:
+            if on_failure is not None:
+                on_failure(exc)
+            self._record_failure(exc)
+            raise
+        self.evidence.timing(label, took)
+        return took
 
     def _record_failure(self, exc: convergence.ConsistencyFailure) -> None:
         self.evidence.failure(

@@ -11,6 +11,7 @@ from conformance.evidence import Timeline
 from conformance.timeouts import TimeoutConfig
 from fixtures.waiting import Clock
 from reference import Pools, Worker
+from tests.polling import FakeTime
 
 A = Worker("http://127.0.0.2:8000", None)
 B = Worker("http://127.0.0.3:8000", None)
@@ -25,19 +26,6 @@ T = TimeoutConfig(poll_interval=1.0, consecutive=3, max_time_to_consistency=10.0
 
 def pools(regular: Sequence[Worker] = (), prefill: Sequence[Worker] = ()) -> Pools:
     return Pools(regular=frozenset(regular), prefill=frozenset(prefill), decode=frozenset())
-
-
-class FakeTime:
-    """Time advances only when the helper sleeps (through the Clock it is handed)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def clock(self) -> Clock:
-        return Clock(now=lambda: self.now, sleep=self.sleep)
 
 
 def scripted(clock: FakeTime, script: Callable[[float], Pools]) -> Callable[[], Pools]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conformance.evidence import Evidence, Poll, Timeline, compact
 from conformance.registry import Outcome
-from fixtures.waiting import Clock
 from reference import Pools, Worker
+from tests.polling import FakeTime
 
 A = Worker("http://127.0.0.2:8000", None)
 ONE = Pools(regular=frozenset({A}), prefill=frozenset(), decode=frozenset())
@@ -33,16 +33,8 @@ def test_a_short_check_is_kept_whole() -> None:
     assert compact(polls) == polls
 
 
-class Ticking:
-    def __init__(self) -> None:
-        self.now = 10.0
-
-    def clock(self) -> Clock:
-        return Clock(now=lambda: self.now, sleep=lambda s: None)
-
-
 def test_timeline_times_are_seconds_since_the_scenario_began() -> None:
-    time = Ticking()
+    time = FakeTime(now=10.0)
     timeline = Timeline(time.clock())
     time.now = 10.5
     timeline.mark("create", "a", "b")

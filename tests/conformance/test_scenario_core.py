@@ -21,22 +21,11 @@ from conformance.timeouts import TimeoutConfig
 from fixtures.clusters.podspec import PodSpec
 from fixtures.clusters.templates import NotExpressible as ClusterCannotHold
 from fixtures.gateways import GatewayRejected, GatewayTiming
-from fixtures.waiting import Clock
 from reference import Pools, ServiceDiscoveryConfig, Worker, expected_pools
+from tests.polling import FakeTime
 
 APP = {"app": "sglang"}
 Pod = dict[str, object]
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def clock(self) -> Clock:
-        return Clock(now=lambda: self.now, sleep=self.sleep)
 
 
 class FakeNamespace:
