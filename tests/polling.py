@@ -23,7 +23,7 @@ def wait_until(
     `pred` may answer None or False for "not yet" (`cond and value`), which is never returned.
     """
     try:
-        return wait_for(pred, timeout=timeout, what=what or repr(pred), interval=interval, accept=bool)  # type: ignore[arg-type]
+        return wait_for(pred, timeout=timeout, what=what or repr(pred), interval=interval, accept=bool)
     except WaitTimeout as exc:
         raise AssertionError(f"{what or pred} not reached within {timeout}s (last: {exc.last!r})") from None
 

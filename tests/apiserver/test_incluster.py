@@ -26,7 +26,7 @@ import yaml
 from kubernetes import client, config, utils
 
 from fixtures.apiserver import EmbeddedAPIServer, random_pod_ip_start
-from fixtures.gateways.base import strip_ansi
+from fixtures.gateways import strip_ansi
 from fixtures.gateways.install import SMG, ensure_installed, venv_python
 from fixtures.gateways.workers_json import SMG_SHAPE
 from fixtures.workers.runtime import FakeWorkerRuntime
