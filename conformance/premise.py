@@ -1,7 +1,7 @@
 """Requested vs effective configuration: which differences make a test's premise inexpressible.
 
 Some launchers change what was asked: smg 1.13.0's launcher, and sglang main's Rust CLI, turn IGW on
-whenever discovery is on (gateway-facts.md section 2). The driver reads the effective config from the
+whenever discovery is on (docs/gateways.md#igw-forced-on). The driver reads the effective config from the
 startup log; this module decides whether a difference matters for the test at hand. By the reference
 semantics (PR #25294) `igw_mode` only changes discovery in PD mode with a `--selector`, so smg's forced
 IGW spoils neither a regular-mode test nor a PD test without `--selector`, but it does spoil "PD without
