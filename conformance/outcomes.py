@@ -1,7 +1,7 @@
 """What one conformance test's pytest reports mean: a verdict about the gateway, or no verdict at all.
 
 Outcomes (conformance.registry.Outcome): Passed; Failed (an assertion, or the gateway crashed or never
-answered at start-up -- fixtures/gateways/base.py names which); RejectedConfig (the gateway refused the
+answered at start-up -- fixtures/gateways/process.py names which); RejectedConfig (the gateway refused the
 configuration in its own words); NotExpressible and Skipped. A test that errored because the harness
 could not prepare the gateway (install, YAML placeholders, a missing binary) or because the cluster
 failed under it has *no* outcome: it says nothing about the gateway, so it is listed as not run and

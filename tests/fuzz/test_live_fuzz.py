@@ -1,7 +1,7 @@
 """Proof that the live fuzzers find real bugs, and find none in the reference gateway (issue 6, "Proof").
 
 Each test asserts on what was found: the shrunk case's size and the kind of difference, not merely
-that the run finished. Bounds are generous next to the measured latencies (gateway-facts.md 0.7):
+that the run finished. Bounds are generous next to the measured latencies (docs/gateways.md#timing):
 sglang-router shows a change in ~0.2 s and gets 2 s; smg adds in ~1.2 s and gets 5 s (settle window 2 s).
 """
 
