@@ -5,12 +5,12 @@ Signals are handled before the (slower) imports, so even a Ctrl-C in the first s
 
 import sys
 
-from conformance import signals
+from conformance import exit_status, signals
 
 signals.install()
 try:
     from conformance.cli import main
 except KeyboardInterrupt:
     print(f"python -m conformance: interrupted by {signals.first_signal() or 'Ctrl-C'}", file=sys.stderr)
-    signals.exit_now(signals.INCOMPLETE)
+    signals.exit_now(exit_status.INCOMPLETE)
 signals.exit_now(main())

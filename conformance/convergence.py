@@ -1,35 +1,65 @@
 """Eventual-consistency assertions: convergence by N equal snapshots, absence by barrier + settle window.
 
-ARCHITECTURE.md "How a conformance test runs", steps 5 and 6; Gateway API's
-`MakeRequestAndExpectEventuallyConsistentResponse` (anchors.md section 1.1) with every check inside the
-retry loop (gateway-api #1242, anchors.md section 5). Both helpers take the suite's one TimeoutConfig;
-nothing here sleeps for a fixed time to "let things settle": absence is proven by a barrier pod that
-must show first, then a settle window during which the excluded pods must never show.
+docs/architecture.md, "How a test runs" steps 5 and 6 and "Proving absence"; as Gateway API's
+`MakeRequestAndExpectEventuallyConsistentResponse` (docs/conventions.md) every check is inside the
+retry loop. All three checks are uses of the one poll primitive (fixtures/waiting.py) paced by the
+suite's TimeoutConfig; nothing here sleeps for a fixed time to "let things settle": absence is proven
+by a barrier pod that must show first, then a settle window during which the excluded pods must never
+show.
 
-The helpers know nothing about clusters or gateways: they read a pool source (a callable returning
-`reference.Pools`) and, to name pods in failure messages, a callable returning the pods as the API
-server holds them. Worker urls are mapped back to pods by the host part (the pod IP).
+Time: every check takes `clock=` (fixtures.waiting.Clock), the one injection point for time; the
+Scenario hands down its own (docs/interfaces.md). The checks know nothing about clusters or gateways:
+they read a pool source and, to name pods in failure messages, a pod source; a `trace`
+(conformance.evidence.CheckTrace) records each poll for the report's timeline.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Protocol
 
+from conformance.contracts import PodSource, PoolSource
+from conformance.differences import describe_difference, entries, pod_names_by_ip, url_host
 from conformance.timeouts import TimeoutConfig
+from fixtures.waiting import SYSTEM_CLOCK, Clock, poll
 from reference import Pools
 
-PoolSource = Callable[[], Pools]
-PodSource = Callable[[], Sequence[Mapping[str, Any]]]
-ROLES = ("regular", "prefill", "decode")
+__all__ = [
+    "ConsistencyFailure",
+    "Trace",
+    "describe_difference",
+    "must_converge_to",
+    "must_never_show",
+    "must_stay",
+    "pod_names_by_ip",
+    "url_host",
+]
+
+
+class Trace(Protocol):
+    """Where a check records its polls and its end (conformance.evidence.CheckTrace)."""
+
+    def poll(self, t: float, observed: Pools) -> None: ...
+
+    def finish(self, result: str, *, at: float | None, end: float) -> None: ...
+
+
+class _NoTrace:
+    def poll(self, t: float, observed: Pools) -> None:
+        pass
+
+    def finish(self, result: str, *, at: float | None, end: float) -> None:
+        pass
 
 
 @dataclass(eq=False)
 class ConsistencyFailure(AssertionError):
-    """The gateway's pools did not become (or stay) what the reference says, with the evidence."""
+    """The gateway's pools did not become (or stay) what the reference says, with the evidence.
+
+    `names` maps pod IPs to pod names as they were when the check failed (the fuzz keys its findings
+    by them).
+    """
 
     summary: str
     expected: Pools | None = None
@@ -37,6 +67,7 @@ class ConsistencyFailure(AssertionError):
     waited: float = 0.0
     differing_pods: list[str] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         lines = [self.summary]
@@ -46,46 +77,8 @@ class ConsistencyFailure(AssertionError):
         return "\n".join(lines)
 
 
-def url_host(url: str) -> str:
-    """The host of a worker url ("http://127.0.0.5:8000" -> "127.0.0.5"; bare "ip:port" too)."""
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    return parts.hostname or url
-
-
-def pod_names_by_ip(pods: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """podIP -> "namespace/name" for every pod that has an IP."""
-    names: dict[str, str] = {}
-    for pod in pods:
-        ip = (pod.get("status") or {}).get("podIP")
-        meta = pod.get("metadata") or {}
-        if ip:
-            names[ip] = f"{meta.get('namespace', '?')}/{meta.get('name', '?')}"
-    return names
-
-
-def entries(pools: Pools) -> set[tuple[str, str, int | None]]:
-    """(role, url, bootstrap_port) for every worker: the comparison key of ARCHITECTURE.md step 5."""
-    return {(role, w.url, w.bootstrap_port) for role in ROLES for w in getattr(pools, role)}
-
-
-def describe_difference(
-    expected: Pools, observed: Pools, names: Mapping[str, str]
-) -> tuple[list[str], list[str]]:
-    """(lines naming each missing / unexpected worker with its pod, sorted pod names that differ)."""
-    want, got = entries(expected), entries(observed)
-    lines: list[str] = []
-    pods: set[str] = set()
-    for label, items in (("missing", want - got), ("unexpected", got - want)):
-        for role, url, port in sorted(items, key=lambda e: (e[1], e[0])):
-            pod = names.get(url_host(url), "no pod with this IP")
-            pods.add(pod)
-            extra = f" bootstrap_port={port}" if port is not None else ""
-            lines.append(f"  {label}: {role} {url}{extra}  (pod {pod})")
-    return lines, sorted(pods)
-
-
-def _poll(source: PoolSource) -> Pools:
-    return source()
+def _names(pods: PodSource | None) -> dict[str, str]:
+    return pod_names_by_ip(pods()) if pods else {}
 
 
 def must_converge_to(
@@ -94,77 +87,73 @@ def must_converge_to(
     source: PoolSource,
     timeouts: TimeoutConfig,
     pods: PodSource | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Clock = SYSTEM_CLOCK,
+    trace: Trace | None = None,
+    since: float | None = None,
+    settle: float = 0.0,
 ) -> float:
     """Poll until `timeouts.consecutive` snapshots in a row equal `expected`, within the cap.
 
-    Returns the measured time to consistency: seconds from the call to the first snapshot of the
-    final equal run. On failure raises ConsistencyFailure with the diff of the last snapshot, the
-    time waited, and the pods that differ. With `timeouts.overrun` > 0 it keeps polling past the cap
-    to report when (if ever) the gateway caught up -- still a failure. Exceptions from `source`
-    (e.g. the gateway exited) propagate.
+    Returns the measured time to consistency: seconds from the start to the first snapshot of the
+    final equal run. The start is the call, or `since` (a clock time: when the change was made).
+    With `settle` > 0 a run counts only once `settle` seconds have passed since the start (so a
+    worker the gateway adds late is still seen). On failure raises ConsistencyFailure with the diff
+    of the last snapshot, the time waited, and the pods that differ. With `timeouts.overrun` > 0 it
+    keeps polling past the cap to report when (if ever) the gateway caught up -- still a failure.
+    Exceptions from `source` (e.g. the gateway exited) propagate.
     """
-    start = clock()
+    trace = trace or _NoTrace()
+    start = clock.now() if since is None else since
     cap = start + timeouts.max_time_to_consistency
     hard_stop = cap + timeouts.overrun
     # a run of equal snapshots that began before the cap may finish just after it
     grace_stop = hard_stop + timeouts.consecutive * timeouts.poll_interval * 2
     run_start: float | None = None
     streak = 0
-    observed: Pools | None = None
-    while True:
-        now = clock()
-        observed = _poll(source)
+    observed = Pools.empty()
+    for sample in poll(source, interval=timeouts.poll_interval, clock=clock, start=start):
+        observed = sample.value
+        trace.poll(sample.t, observed)
         if observed == expected:
-            if streak == 0:
-                run_start = now
+            if run_start is None:
+                run_start = sample.t
             streak += 1
-            if streak >= timeouts.consecutive:
-                assert run_start is not None
+            if streak >= timeouts.consecutive and clock.now() - start >= settle:
                 measured = run_start - start
-                if clock() <= cap or run_start <= cap:
+                if clock.now() <= cap or run_start <= cap:
+                    trace.finish("converged", at=run_start, end=clock.now())
                     return measured
-                raise _late(expected, observed, measured, timeouts, pods)
+                trace.finish("late", at=run_start, end=clock.now())
+                names = _names(pods)
+                raise ConsistencyFailure(
+                    f"gateway converged only after {measured:.1f} s, beyond the "
+                    f"{timeouts.max_time_to_consistency:g} s cap on time to consistency",
+                    expected,
+                    observed,
+                    measured,
+                    sorted(set(names.values())),
+                    names=names,
+                )
         else:
             streak, run_start = 0, None
-        now = clock()
+        now = clock.now()
         finishing_run = run_start is not None and run_start <= cap and now < grace_stop
         if now >= hard_stop and not finishing_run:
             break
-        sleep(timeouts.poll_interval)
-    waited = clock() - start
-    names = pod_names_by_ip(pods()) if pods else {}
+    waited = clock.now() - start
+    trace.finish("failed", at=None, end=clock.now())
+    names = _names(pods)
     lines, differing = describe_difference(expected, observed, names)
-    return _raise(
-        ConsistencyFailure(
-            f"gateway pools did not converge to the reference within {timeouts.max_time_to_consistency:g} s "
-            f"(cap; waited {waited:.1f} s, needed {timeouts.consecutive} equal snapshots)",
-            expected,
-            observed,
-            waited,
-            differing,
-            [*lines, _diff_text(expected, observed)],
-        )
-    )
-
-
-def _late(
-    expected: Pools, observed: Pools, measured: float, timeouts: TimeoutConfig, pods: PodSource | None
-) -> ConsistencyFailure:
-    names = pod_names_by_ip(pods()) if pods else {}
-    return ConsistencyFailure(
-        f"gateway converged only after {measured:.1f} s, beyond the "
-        f"{timeouts.max_time_to_consistency:g} s cap on time to consistency",
+    raise ConsistencyFailure(
+        f"gateway pools did not converge to the reference within {timeouts.max_time_to_consistency:g} s "
+        f"(cap; waited {waited:.1f} s, needed {timeouts.consecutive} equal snapshots)",
         expected,
         observed,
-        measured,
-        sorted(set(names.values())),
+        waited,
+        differing,
+        [*lines, _diff_text(expected, observed)],
+        names,
     )
-
-
-def _raise(exc: ConsistencyFailure) -> float:
-    raise exc
 
 
 def _diff_text(expected: Pools, observed: Pools) -> str:
@@ -183,8 +172,8 @@ def must_never_show(
     source: PoolSource,
     timeouts: TimeoutConfig,
     pods: PodSource | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Clock = SYSTEM_CLOCK,
+    trace: Trace | None = None,
 ) -> float:
     """Prove absence: the barrier (created by the caller just before) must show, then settle.
 
@@ -193,17 +182,20 @@ def must_never_show(
     ConsistencyFailure naming the excluded pod that showed, or saying that the barrier never showed
     within the cap (absence then cannot be proven, which is a failure too).
     """
+    trace = trace or _NoTrace()
     excluded = set(excluded_hosts)
-    start = clock()
+    start = clock.now()
     cap = start + timeouts.max_time_to_consistency
     barrier_seen: float | None = None
-    while True:
-        observed = _poll(source)
-        now = clock()
+    for sample in poll(source, interval=timeouts.poll_interval, clock=clock, start=start):
+        observed = sample.value
+        trace.poll(sample.t, observed)
+        now = clock.now()
         shown = {url_host(url) for _, url, _ in entries(observed)}
         leaked = shown & excluded
         if leaked:
-            names = pod_names_by_ip(pods()) if pods else {}
+            trace.finish("excluded shown", at=sample.t, end=now)
+            names = _names(pods)
             who = sorted(names.get(h, h) for h in leaked)
             raise ConsistencyFailure(
                 f"excluded pod(s) shown by the gateway after {now - start:.1f} s: {', '.join(who)}",
@@ -212,13 +204,16 @@ def must_never_show(
                 now - start,
                 who,
                 [f"  observed: {observed}"],
+                names,
             )
         if barrier_seen is None and barrier_host in shown:
             barrier_seen = now
         if barrier_seen is not None and now - barrier_seen >= timeouts.settle:
+            trace.finish("settled", at=barrier_seen, end=now)
             return barrier_seen - start
         if barrier_seen is None and now >= cap:
-            names = pod_names_by_ip(pods()) if pods else {}
+            trace.finish("barrier never showed", at=None, end=now)
+            names = _names(pods)
             barrier = names.get(barrier_host, barrier_host)
             raise ConsistencyFailure(
                 f"barrier pod {barrier} never showed within the {timeouts.max_time_to_consistency:g} s cap; "
@@ -228,5 +223,52 @@ def must_never_show(
                 now - start,
                 [barrier],
                 [f"  observed: {observed}"],
+                names,
             )
-        sleep(timeouts.poll_interval)
+    raise AssertionError("unreachable: poll() never ends")  # pragma: no cover
+
+
+def must_stay(
+    expected: Pools,
+    *,
+    source: PoolSource,
+    timeouts: TimeoutConfig,
+    released: Callable[[], bool],
+    why: str,
+    pods: PodSource | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    trace: Trace | None = None,
+) -> tuple[float, bool]:
+    """Every snapshot must equal `expected` until `released()` has held for `timeouts.settle` s, or the cap.
+
+    Returns (seconds held, whether `released()` ever became true). A snapshot that differs fails at
+    once with ConsistencyFailure ("gateway pools changed after T s while <why>").
+    """
+    trace = trace or _NoTrace()
+    start = clock.now()
+    since: float | None = None
+    for sample in poll(source, interval=timeouts.poll_interval, clock=clock, start=start):
+        observed = sample.value
+        trace.poll(sample.t, observed)
+        now = clock.now()
+        if observed != expected:
+            trace.finish("changed", at=sample.t, end=now)
+            names = _names(pods)
+            lines, differing = describe_difference(expected, observed, names)
+            raise ConsistencyFailure(
+                f"gateway pools changed after {now - start:.1f} s while {why}",
+                expected,
+                observed,
+                now - start,
+                differing,
+                lines,
+                names,
+            )
+        if since is None and released():
+            since = now
+        if (since is not None and now - since >= timeouts.settle) or (
+            now - start >= timeouts.max_time_to_consistency
+        ):
+            trace.finish("held", at=since, end=now)
+            return now - start, since is not None
+    raise AssertionError("unreachable: poll() never ends")  # pragma: no cover

@@ -1,11 +1,11 @@
 """Features and profiles: what a conformance test exercises, and how tests group into verdicts.
 
-Modelled on the Gateway API suite (anchors.md section 1.1, "Features and profiles"): every test declares
-the features it needs; a profile is a named set of features and gets its own verdict in the report
-(success / partial / failure). Here the profiles are disjoint groups, one per area of ARCHITECTURE.md
-("Features and profiles"); a test may need features of several profiles and then counts in each.
-`resilience` needs fault injection, which only the embedded cluster offers (elsewhere its tests are
-"not expressible").
+Modelled on the Gateway API suite (docs/conventions.md#features-and-profiles): every test declares the
+features it needs; a profile is a named set of features and gets its own verdict in the report (success
+/ partial / failure). Here the profiles are disjoint groups, one per area of
+docs/architecture.md#profiles; a test may need features of several profiles and then counts in each.
+`resilience` needs fault injection, which only the embedded cluster offers (elsewhere its tests are "not
+expressible").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What one conformance test's pytest reports mean: a verdict about the gateway, or no verdict at all.
 
 Outcomes (conformance.registry.Outcome): Passed; Failed (an assertion, or the gateway crashed or never
-answered at start-up -- fixtures/gateways/base.py names which); RejectedConfig (the gateway refused the
+answered at start-up -- fixtures/gateways/process.py names which); RejectedConfig (the gateway refused the
 configuration in its own words); NotExpressible and Skipped. A test that errored because the harness
 could not prepare the gateway (install, YAML placeholders, a missing binary) or because the cluster
 failed under it has *no* outcome: it says nothing about the gateway, so it is listed as not run and
@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from conformance import validate
-from conformance.registry import Outcome, RejectedConfig
+from conformance.evidence import Evidence
+from conformance.registry import NotExpressible, Outcome, RejectedConfig
 
 SETUP_FAILED = "the gateway could not be prepared"
 
@@ -41,24 +42,22 @@ def not_judged(call: pytest.CallInfo[None]) -> str | None:
     return None
 
 
-def keep_log_tail(scn: Any, call: pytest.CallInfo[None]) -> None:
+def keep_log_tail(evidence: Evidence | None, call: pytest.CallInfo[None]) -> None:
     """A gateway that crashed or never answered carries its log tail on the error: keep it as evidence."""
     exc = call.excinfo.value if call.excinfo is not None else None
     tail = getattr(exc, "log_tail", "")
-    if scn is not None and tail and not scn.record.get("log_tail"):
-        scn.record["log_tail"] = tail
+    if evidence is not None and tail and not evidence.log_tail:
+        evidence.log_tail = str(tail)
 
 
 def classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[Outcome, str]:
     if report.passed:
         return Outcome.PASSED, ""
-    if report.skipped:
-        reason = _skip_reason(report)
-        marker = "not expressible:"
-        if marker in reason:
-            return Outcome.NOT_EXPRESSIBLE, reason[reason.index(marker) :]
-        return Outcome.SKIPPED, reason
     exc = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(exc, NotExpressible):  # by its type: a skip whose reason says so is still a skip
+        return Outcome.NOT_EXPRESSIBLE, str(exc)
+    if report.skipped:
+        return Outcome.SKIPPED, _skip_reason(report)
     message = str(exc) if exc is not None else str(report.longrepr).splitlines()[-1]
     if isinstance(exc, RejectedConfig):
         return Outcome.REJECTED_CONFIG, message
@@ -73,27 +72,6 @@ def _skip_reason(report: pytest.TestReport) -> str:
         reason = str(longrepr[2])
         return reason.removeprefix("Skipped: ")
     return str(longrepr)
-
-
-def evidence(record: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
-    """The report's evidence for one test from its scenario record (more of it when it did not pass)."""
-    out: dict[str, Any] = {}
-    requested, effective = record.get("requested_config"), record.get("effective_config")
-    if requested and effective and requested != effective:
-        out["requestedConfig"] = requested
-        out["effectiveConfig"] = effective
-    elif requested:
-        out["config"] = requested
-    out["timings"] = record.get("timings")
-    if outcome is not Outcome.PASSED:
-        out["differingPods"] = record.get("differing_pods")
-        out["waitedSeconds"] = record.get("waited_seconds")
-        out["expected"] = record.get("expected")
-        out["observed"] = record.get("observed")
-        out["pods"] = record.get("pods")
-        if outcome in (Outcome.FAILED, Outcome.REJECTED_CONFIG):
-            out["logTail"] = record.get("log_tail")
-    return out
 
 
 def pod_summary(pod: dict[str, Any]) -> dict[str, Any]:

@@ -24,20 +24,24 @@ from __future__ import annotations
 import contextlib
 import difflib
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from conformance import outcomes, signals, validate
 from conformance import session as session_state
+from conformance.evidence import Evidence
 from conformance.features import PROFILES, selected_by
 from conformance.registry import MARKER, REGISTRY, ConformanceTest, NotExpressible, Outcome, declaration_of
 from conformance.report import TestResult, render_summary, write_report
 from conformance.session import ConformanceRun
 from reference import Semantics
 
+if TYPE_CHECKING:
+    from conformance.scenario import Scenario
+
 _OUTCOME = pytest.StashKey[tuple[Outcome, str]]()
-_SCENARIO = pytest.StashKey[Any]()
+_SCENARIO = pytest.StashKey["Scenario"]()
 _DURATION = pytest.StashKey[float]()
 _NOT_JUDGED = pytest.StashKey[str]()
 
@@ -166,8 +170,9 @@ def conformance_run(request: pytest.FixtureRequest) -> ConformanceRun:
 @pytest.fixture
 def scenario(
     request: pytest.FixtureRequest, conformance_run: ConformanceRun, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Any]:
+) -> Iterator[Scenario]:
     """A Scenario: fresh namespaces, one gateway; all stopped / deleted afterwards, on failure too."""
+    from conformance.contracts import PodNamespace
     from conformance.scenario import Scenario
     from fixtures.clusters.podspec import DEFAULT_WORKER_PORT
 
@@ -179,10 +184,10 @@ def scenario(
         raise NotExpressible(f"the gateway does not claim feature(s) {', '.join(lacking)}")
     provider = conformance_run.provider
     driver = conformance_run.driver
-    namespaces: list[Any] = []
+    namespaces: list[PodNamespace] = []
 
-    def new_namespace() -> Any:
-        ns = provider.namespace()
+    def new_namespace() -> PodNamespace:
+        ns: PodNamespace = provider.namespace()
         namespaces.append(ns)
         return ns
 
@@ -205,7 +210,7 @@ def scenario(
         try:
             if outcome is not None and outcome[0] is not Outcome.PASSED:
                 with contextlib.suppress(Exception):
-                    scn.record["pods"] = [outcomes.pod_summary(p) for p in scn.pods()]
+                    scn.evidence.pods = [outcomes.pod_summary(p) for p in scn.pods()]
         finally:
             try:
                 scn.stop()
@@ -230,7 +235,8 @@ def pytest_runtest_makereport(
             item.stash[_NOT_JUDGED] = why_not
         else:
             item.stash[_OUTCOME] = outcomes.classify(report, call)
-            outcomes.keep_log_tail(item.stash.get(_SCENARIO, None), call)
+            scn = item.stash.get(_SCENARIO, None)
+            outcomes.keep_log_tail(scn.evidence if scn is not None else None, call)
     if report.when == "teardown":
         why_not = item.stash.get(_NOT_JUDGED, None)
         if why_not is not None:
@@ -255,7 +261,7 @@ def _record(item: pytest.Item, decl: ConformanceTest, teardown: pytest.TestRepor
     if outcome is Outcome.PASSED and teardown.failed:
         outcome, message = Outcome.FAILED, f"teardown failed: {str(teardown.longrepr).splitlines()[-1]}"
     scn = item.stash.get(_SCENARIO, None)
-    record: dict[str, Any] = dict(scn.record) if scn is not None else {}
+    evidence = scn.evidence if scn is not None else Evidence()
     result = TestResult(
         id=decl.id,
         description=decl.description,
@@ -264,7 +270,7 @@ def _record(item: pytest.Item, decl: ConformanceTest, teardown: pytest.TestRepor
         outcome=outcome,
         message=message,
         duration=item.stash.get(_DURATION, 0.0),
-        evidence=outcomes.evidence(record, outcome),
+        evidence=evidence.to_report(outcome),
     )
     run.results.append(result)
     return result

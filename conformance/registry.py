@@ -1,14 +1,14 @@
 """The test registry: a conformance test is a declaration first (id, description, features), then a body.
 
 Modelled on Gateway API's `ConformanceTest{ShortName, Description, Features, Test}` that appends itself to
-a list (anchors.md section 1.1, "How tests are declared"; style.md). Here the declaration is a decorator
+a list (docs/conventions.md#declaring-tests). Here the declaration is a decorator
 that records the test in REGISTRY and tags the function; the plugin adds a `conformance` pytest marker
 (`-m conformance`) at collection, selects by profile, and reports by id.
 
-Outcomes beyond pass/fail, as ARCHITECTURE.md ("Features and profiles") asks:
+Outcomes beyond pass/fail, as docs/architecture.md#how-a-test-runs asks:
 - "not expressible: ..." -- the gateway lacks a feature the test needs, or its effective configuration
   differs from the requested one in a field the test relies on (smg's launcher forces IGW on,
-  gateway-facts.md section 2). Neither a pass nor a fail.
+  docs/gateways.md#igw-forced-on). Neither a pass nor a fail.
 - "rejected config: <message>" -- the gateway exited at startup refusing a configuration the reference
   accepts. Counted as a failure, with its own label.
 """
@@ -41,7 +41,7 @@ class Outcome(enum.StrEnum):
         return self in {Outcome.FAILED, Outcome.REJECTED_CONFIG}
 
 
-class NotExpressible(pytest.skip.Exception):  # type: ignore[name-defined]
+class NotExpressible(pytest.skip.Exception):  # type: ignore[name-defined,misc]  # pytest's Skipped
     """The test's premise cannot be expressed with this gateway (reported as NotExpressible)."""
 
     def __init__(self, reason: str) -> None:

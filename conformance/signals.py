@@ -3,7 +3,7 @@
 The first signal (Ctrl-C, a CI runner's cancel, `matrix` forwarding one) raises KeyboardInterrupt in
 the main thread, so the run unwinds normally: pytest fixture finalizers and `with` blocks stop every
 gateway and worker, the report is written saying the run is incomplete, and the exit status is 4.
-Gateways run in their own sessions (fixtures/gateways/base.py), so a terminal's Ctrl-C reaches only
+Gateways run in their own sessions (fixtures/gateways/process.py), so a terminal's Ctrl-C reaches only
 the harness, which stops them itself.
 
 A second signal means "stop now": one line on stderr and `os._exit(4)` -- no unwinding, so no

@@ -1,26 +1,19 @@
 """The warnings the reference says a configuration produces, and how they are read from a gateway log.
 
-ARCHITECTURE.md "warnings" profile: `warn_if_misconfigured`'s message (PR #25294: `--selector` in PD mode
-without IGW) and the per-pod "both PD selectors empty" warning that `should_include` logs. The reference
-returns both as values (`misconfiguration_warnings`, `expectation(...).warnings`) with upstream's exact
-text. Gateway logs carry ANSI colour codes even when not on a terminal (gateway-facts.md section 6):
-strip `\\x1b[...m` before searching.
+The "warnings" profile (docs/architecture.md#profiles): `warn_if_misconfigured`'s message (PR #25294:
+`--selector` in PD mode without IGW) and the per-pod "both PD selectors empty" warning that
+`should_include` logs. The reference returns both as values (`misconfiguration_warnings`,
+`expectation(...).warnings`) with upstream's exact text. Gateway logs carry ANSI colour codes even when
+not on a terminal (docs/gateways.md#logs); the drivers strip them (fixtures.gateways.strip_ansi) before
+a log is searched.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reference import Semantics, ServiceDiscoveryConfig, expectation, misconfiguration_warnings
-
-ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def strip_ansi(text: str) -> str:
-    """The text without ANSI colour codes."""
-    return ANSI_RE.sub("", text)
 
 
 def expected_warnings(

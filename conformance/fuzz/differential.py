@@ -3,7 +3,7 @@
 Why this exists: issue 6, "Differential fuzz against a live gateway". Per example: the gateway runs
 the generated config (reused when the config is unchanged, see live.py), the whole batch of pods is
 created at once, and the gateway's pools must converge to `reference.expected_pools` over the pods as
-the API server holds them (live.Bounds). Pods come from `conformance.strategies.pods_for(live=True)`,
+the API server holds them (live.fuzz_timeouts). Pods come from `conformance.strategies.pods_for(live=True)`,
 whose labels are derived from the config's selectors: independent labels almost never hit a selector
 (anchors.md section 4, "the probe lesson").
 
@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
-from conformance.fuzz.live import Difference, GatewayRefused, LiveCluster
-from conformance.fuzz.plans import PodPlan, plan_from_pod
-from conformance.fuzz.scenario import BATCH, FuzzScenario, signature
+from conformance.convergence import ConsistencyFailure
+from conformance.fuzz.live import GatewayRefused, LiveCluster
+from conformance.fuzz.scenario import BATCH, FuzzScenario
 from conformance.strategies import discovery_configs, pods_for
+from fixtures.clusters.podspec import PodSpec
 from reference import ServiceDiscoveryConfig
 
-Case = tuple[ServiceDiscoveryConfig, list[PodPlan]]
+Case = tuple[ServiceDiscoveryConfig, list[PodSpec]]
 
 
 def live_cases(
@@ -42,7 +43,7 @@ def live_cases(
     base = configs if configs is not None else discovery_configs(pd_mode=pd_mode, igw_mode=igw_mode)
     return base.flatmap(
         lambda config: pods_for(config, max_size=max_pods, live=True).map(
-            lambda pods: (config, [plan_from_pod(pod) for pod in pods])
+            lambda pods: (config, [PodSpec.from_pod(pod) for pod in pods])
         )
     )
 
@@ -64,7 +65,7 @@ class DifferentialRun:
     error: BaseException | None = None
 
 
-def verdict(live: LiveCluster, config: ServiceDiscoveryConfig, plans: list[PodPlan]) -> FuzzScenario:
+def verdict(live: LiveCluster, config: ServiceDiscoveryConfig, plans: list[PodSpec]) -> FuzzScenario:
     """Run one case: the scenario with `failed_at` set when the gateway differs from the reference.
 
     Raises GatewayRefused when the gateway will not start with `config`.
@@ -81,11 +82,8 @@ def verdict(live: LiveCluster, config: ServiceDiscoveryConfig, plans: list[PodPl
     live.create_batch(plans)
     try:
         live.check(since=since)
-    except Difference as diff:
-        scenario.failed_at = BATCH
-        scenario.summary = diff.summary
-        scenario.differences = signature(diff.expected, diff.observed, diff.names)
-        scenario.expected, scenario.observed = diff.expected, diff.observed
+    except ConsistencyFailure as diff:
+        scenario.record_failure(BATCH, diff)
     return scenario
 
 

@@ -1,23 +1,23 @@
-"""What the live fuzz does to a cluster, as plain data: pod plans and steps.
+"""What the live fuzz does to a cluster, as plain data: steps over the one pod description.
 
 Why this exists: a found difference must be printed, written to a scenario file and replayed exactly
 (issue 6, "Differential fuzz" and "Stateful fuzz"). Hypothesis draws pods as API-server JSON
-(conformance.strategies) and rule arguments as recipes; both become `PodPlan`s and `Step`s here, the
-one vocabulary that the live runner executes, the scenario file stores and `replay` reads back. A plan
-says what a test states about a pod (fixtures.clusters.PodSpec: labels, Ready, phase, podIP, bootstrap
-annotation) plus where it lives and whether it is terminating; the IP is the cluster's to choose.
+(conformance.strategies) and rule arguments as recipes; both become pod descriptions
+(fixtures.clusters.PodSpec, `PodSpec.from_pod`: labels, Ready, phase, podIP, bootstrap annotation,
+namespace, terminating; the IP is the cluster's to choose) and `Step`s here, the one vocabulary that
+the live runner executes, the scenario file stores and `replay` reads back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-BOOTSTRAP_ANNOTATION = "sglang.ai/bootstrap-port"
+from fixtures.clusters.podspec import PodSpec
+
 HOME = "default"
 OPS = ("create", "relabel", "set_ready", "set_phase", "delete", "recreate")
-TERMINATING_GRACE = 600  # seconds a "terminating" pod keeps its deletionTimestamp before it is gone
 
 
 class PlanError(ValueError):
@@ -25,105 +25,17 @@ class PlanError(ValueError):
 
 
 @dataclass(frozen=True)
-class PodPlan:
-    """One pod to create: what discovery looks at, nothing the cluster decides (IP, uid)."""
-
-    name: str
-    labels: Mapping[str, str] = field(default_factory=dict)
-    namespace: str = HOME
-    ready: bool = True
-    phase: str = "Running"
-    has_ip: bool = True
-    bootstrap: str | None = None  # the annotation's raw text (valid, invalid) or absent
-    terminating: bool = False  # created, then deleted gracefully with a long grace period
-
-    def to_dict(self) -> dict[str, Any]:
-        """A compact mapping for YAML: defaults left out."""
-        out: dict[str, Any] = {"name": self.name, "labels": dict(self.labels)}
-        if self.namespace != HOME:
-            out["namespace"] = self.namespace
-        for key, default in (("ready", True), ("phase", "Running"), ("has_ip", True), ("terminating", False)):
-            if getattr(self, key) != default:
-                out[key] = getattr(self, key)
-        if self.bootstrap is not None:
-            out["bootstrap"] = self.bootstrap
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PodPlan:
-        """Inverse of to_dict; unknown keys or wrong types raise PlanError."""
-        if not isinstance(data, Mapping) or "name" not in data:
-            raise PlanError(f"a pod needs at least a name, got {data!r}")
-        known = {"name", "labels", "namespace", "ready", "phase", "has_ip", "bootstrap", "terminating"}
-        unknown = set(data) - known
-        if unknown:
-            raise PlanError(f"pod {data['name']}: unknown field(s) {', '.join(sorted(unknown))}")
-        labels = data.get("labels") or {}
-        if not isinstance(labels, Mapping):
-            raise PlanError(f"pod {data['name']}: labels must be a mapping")
-        bootstrap = data.get("bootstrap")
-        return cls(
-            name=str(data["name"]),
-            labels={str(k): str(v) for k, v in labels.items()},
-            namespace=str(data.get("namespace", HOME)),
-            ready=bool(data.get("ready", True)),
-            phase=str(data.get("phase", "Running")),
-            has_ip=bool(data.get("has_ip", True)),
-            bootstrap=None if bootstrap is None else str(bootstrap),
-            terminating=bool(data.get("terminating", False)),
-        )
-
-    def short(self) -> str:
-        """One line for printed step lists."""
-        extras = [f"{k}={v!r}" for k, v in self.to_dict().items() if k not in {"name", "labels"}]
-        return f"{self.namespace}/{self.name} labels={dict(self.labels)}" + (
-            " " + " ".join(extras) if extras else ""
-        )
-
-
-def plan_from_pod(pod: Mapping[str, Any]) -> PodPlan:
-    """The plan for a generated pod (conformance.strategies.make_pod JSON, drawn with ``live=True``).
-
-    Things a live cluster cannot hold are mapped to the nearest thing it can: no status -> Pending,
-    no conditions -> not Ready, a phase other than the kubelet's -> Failed. The verdict stays sound
-    because expectations are always computed from the pods as the API server holds them.
-    """
-    meta = pod.get("metadata") or {}
-    status = pod.get("status")
-    annotations = meta.get("annotations") or {}
-    if status is None:
-        phase, ready, has_ip = "Pending", False, False
-    else:
-        phase = status.get("phase") or "Failed"
-        if phase not in ("Pending", "Running", "Failed", "Succeeded"):
-            phase = "Failed"
-        conditions = status.get("conditions") or []
-        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-        has_ip = bool(status.get("podIP"))
-    return PodPlan(
-        name=str(meta["name"]),
-        labels=dict(meta.get("labels") or {}),
-        namespace=str(meta.get("namespace") or HOME),
-        ready=ready,
-        phase=phase,
-        has_ip=has_ip,
-        bootstrap=annotations.get(BOOTSTRAP_ANNOTATION),
-        terminating=bool(meta.get("deletionTimestamp")),
-    )
-
-
-@dataclass(frozen=True)
 class Step:
     """One action on the cluster. ``op`` is one of OPS; the other fields depend on it:
 
-    create: ``pod`` (a PodPlan); relabel: ``name``, ``labels``; set_ready: ``name``, ``ready``;
+    create: ``pod`` (a PodSpec); relabel: ``name``, ``labels``; set_ready: ``name``, ``ready``;
     set_phase: ``name``, ``phase``; delete: ``name``, ``grace`` (0 = at once, N = graceful);
     recreate: ``name`` (deleted at once and created again: new uid, new IP).
     """
 
     op: str
     name: str = ""
-    pod: PodPlan | None = None
+    pod: PodSpec | None = None
     labels: Mapping[str, str] | None = None
     ready: bool | None = None
     phase: str | None = None
@@ -155,7 +67,10 @@ class Step:
     def from_dict(cls, data: Mapping[str, Any]) -> Step:
         if not isinstance(data, Mapping) or "op" not in data:
             raise PlanError(f"a step needs an op, got {data!r}")
-        pod = PodPlan.from_dict(data["pod"]) if data.get("pod") is not None else None
+        try:
+            pod = PodSpec.from_dict(data["pod"]) if data.get("pod") is not None else None
+        except ValueError as exc:
+            raise PlanError(str(exc)) from None
         labels = data.get("labels")
         return cls(
             op=str(data["op"]),

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance import exit_status, validate
-from conformance.fuzz.live import Bounds, Difference, GatewayRefused, LiveCluster
-from conformance.fuzz.scenario import BATCH, FuzzScenario, ScenarioError, load, signature
+from conformance.convergence import ConsistencyFailure
+from conformance.fuzz.live import GatewayRefused, LiveCluster
+from conformance.fuzz.plans import Step
+from conformance.fuzz.scenario import BATCH, FuzzScenario, ScenarioError, load
 from conformance.validate import OneLineParser
 from reference import Semantics
 
@@ -56,22 +58,22 @@ class ReplayResult:
 def run_scenario(live: LiveCluster, scenario: FuzzScenario) -> ReplayResult:
     """Run the scenario's batch and steps on `live`, checking after the batch and after every step."""
     live.begin_example(scenario.config)
-    checks: list[tuple[int, object]] = []
+    checks: list[tuple[int, Step | None]] = []
     if scenario.pods or not scenario.steps:
         checks.append((BATCH, None))
     checks.extend(enumerate(scenario.steps))
     for index, step in checks:
         since = time.monotonic()
-        if index == BATCH:
+        if step is None:
             live.create_batch(scenario.pods)
         else:
-            live.apply(step)  # type: ignore[arg-type]
+            live.apply(step)
         try:
             live.check(since=since)
-        except Difference as diff:
-            return ReplayResult(
-                scenario, index, signature(diff.expected, diff.observed, diff.names), str(diff)
-            )
+        except ConsistencyFailure as diff:
+            replayed = FuzzScenario(gateway=scenario.gateway, mode=scenario.mode, config=scenario.config)
+            replayed.record_failure(index, diff)
+            return ReplayResult(scenario, index, replayed.differences, str(diff))
     return ReplayResult(scenario, None, [])
 
 
@@ -112,21 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, ValueError, validate.UsageError) as exc:
         print(f"python -m conformance replay: error: {validate.one_line(exc)}", file=sys.stderr)
         return exit_status.USAGE
-    bounds = Bounds.for_gateway(gateway)
-    if args.cap is not None or args.settle is not None:
-        bounds = Bounds(
-            poll=bounds.poll,
-            consecutive=bounds.consecutive,
-            cap=args.cap if args.cap is not None else bounds.cap,
-            settle=args.settle if args.settle is not None else bounds.settle,
-        )
     print(scenario.describe())
     print(f"replaying against {gateway} ...", flush=True)
     from fixtures.gateways import GatewayError, GatewaySetupError
     from fixtures.lifetime import guarded
 
     try:  # guarded: whatever the replay starts dies with it
-        with guarded(), LiveCluster(gateway, bounds=bounds, semantics=semantics) as live:
+        with guarded(), LiveCluster(gateway, cap=args.cap, settle=args.settle, semantics=semantics) as live:
             result = run_scenario(live, scenario)
     except GatewayRefused as exc:
         print(f"FAILED ({gateway} refused the scenario's config: {exc})")

@@ -15,9 +15,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from hypothesis import settings
+
 from conformance import exit_status, validate
 from conformance.fuzz import differential, profiles, stateful
-from conformance.fuzz.live import Bounds, LiveCluster
+from conformance.fuzz.live import LiveCluster
 from conformance.fuzz.scenario import FuzzScenario
 from conformance.strategies import discovery_configs
 from conformance.validate import OneLineParser
@@ -96,7 +98,8 @@ def _database(args: argparse.Namespace) -> Path | None:
     """One example database per gateway: a failure found in one gateway is retried first against that
     gateway, never replayed into another's run (the stateful fuzz's examples carry no gateway key)."""
     if args.database is not None or args.profile != profiles.FUZZ:
-        return args.database
+        database: Path | None = args.database
+        return database
     return profiles.DEFAULT_DATABASE / re.sub(r"[^A-Za-z0-9_.-]+", "-", args.gateway).strip("-")
 
 
@@ -115,14 +118,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"python -m conformance.fuzz run: error: {validate.one_line(exc)}", file=sys.stderr)
         return exit_status.USAGE
-    bounds = Bounds.for_gateway(args.gateway)
-    if args.cap is not None or args.settle is not None:
-        bounds = Bounds(
-            bounds.poll,
-            bounds.consecutive,
-            args.cap if args.cap is not None else bounds.cap,
-            args.settle if args.settle is not None else bounds.settle,
-        )
     modes = ("differential", "stateful") if args.mode == "both" else (args.mode,)
     from fixtures.gateways import GatewayError, GatewaySetupError
     from fixtures.lifetime import guarded
@@ -130,7 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     rounds = 0
     try:  # guarded: whatever the fuzz starts dies with it
-        with guarded(), LiveCluster(args.gateway, bounds=bounds, semantics=semantics) as live:
+        with (
+            guarded(),
+            LiveCluster(args.gateway, cap=args.cap, settle=args.settle, semantics=semantics) as live,
+        ):
             while True:
                 rounds += 1
                 for mode in modes:
@@ -160,12 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _round(
-    live: LiveCluster, mode: str, chosen: object, args: argparse.Namespace
+    live: LiveCluster, mode: str, chosen: settings, args: argparse.Namespace
 ) -> tuple[FuzzScenario | None, int, int]:
     configs = discovery_configs(pd_mode=args.pd, igw_mode=args.igw)
     if mode == "differential":
         cases = differential.live_cases(max_pods=args.max_pods, configs=configs)
-        drun = differential.fuzz(live, chosen, cases=cases, seed=args.seed)  # type: ignore[arg-type]
+        drun = differential.fuzz(live, chosen, cases=cases, seed=args.seed)
         return drun.found, drun.examples, drun.refused
-    srun = stateful.fuzz(live, chosen, configs=configs, seed=args.seed)  # type: ignore[arg-type]
+    srun = stateful.fuzz(live, chosen, configs=configs, seed=args.seed)
     return srun.found, srun.runs, srun.refused

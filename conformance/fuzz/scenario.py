@@ -19,8 +19,10 @@ from typing import Any
 
 import yaml
 
-from conformance.convergence import url_host
-from conformance.fuzz.plans import PlanError, PodPlan, Step
+from conformance.convergence import ConsistencyFailure
+from conformance.differences import differences
+from conformance.fuzz.plans import PlanError, Step
+from fixtures.clusters.podspec import PodSpec
 from reference import Pools, Semantics, ServiceDiscoveryConfig
 
 KIND = "sgl-fuzz-scenario"
@@ -39,7 +41,7 @@ class FuzzScenario:
     gateway: str
     mode: str  # "differential" | "stateful"
     config: ServiceDiscoveryConfig
-    pods: list[PodPlan] = field(default_factory=list)
+    pods: list[PodSpec] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     semantics: str = Semantics.PR_25294.value
     failed_at: int | None = None
@@ -48,6 +50,15 @@ class FuzzScenario:
     expected: Pools | None = None
     observed: Pools | None = None
     seed: str | None = None
+
+    def record_failure(self, at: int, failure: ConsistencyFailure) -> None:
+        """The check `at` (BATCH, or a step's index) failed: keep its summary and differences by pod."""
+        self.failed_at = at
+        self.summary = failure.summary
+        self.expected, self.observed = failure.expected, failure.observed
+        self.differences = signature(
+            failure.expected or Pools.empty(), failure.observed or Pools.empty(), failure.names
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -113,14 +124,7 @@ def config_from_dict(data: Mapping[str, Any]) -> ServiceDiscoveryConfig:
 
 def signature(expected: Pools, observed: Pools, names: Mapping[str, str]) -> list[str]:
     """The differences by pod name ("missing regular default/pod-0"), sorted; `names` maps IP -> pod."""
-    diff = expected.diff(observed)
-    out = []
-    for direction, pools in (("missing", diff.missing), ("unexpected", diff.unexpected)):
-        for role, workers in pools.items():
-            for worker in workers:
-                host = url_host(worker.url)
-                out.append(f"{direction} {role} {names.get(host, 'gone pod at ' + host)}")
-    return sorted(out)
+    return sorted(d.signature() for d in differences(expected, observed, names))
 
 
 def load(path: Path) -> FuzzScenario:
@@ -139,7 +143,7 @@ def load(path: Path) -> FuzzScenario:
             gateway=str(data.get("gateway", "")),
             mode=str(data.get("mode", "differential")),
             config=config_from_dict(data.get("config") or {}),
-            pods=[PodPlan.from_dict(p) for p in data.get("pods") or []],
+            pods=[PodSpec.from_dict(p) for p in data.get("pods") or []],
             steps=[Step.from_dict(s) for s in data.get("steps") or []],
             semantics=str(data.get("semantics", Semantics.PR_25294.value)),
             failed_at=data.get("failed_at"),

@@ -31,9 +31,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conformance.fuzz.live import Difference, GatewayRefused, LiveCluster
-from conformance.fuzz.plans import HOME, PodPlan, Step
-from conformance.fuzz.scenario import FuzzScenario, signature
+from conformance.convergence import ConsistencyFailure
+from conformance.fuzz.live import GatewayRefused, LiveCluster
+from conformance.fuzz.plans import HOME, Step
+from conformance.fuzz.scenario import FuzzScenario
 from conformance.strategies import (
     BOOTSTRAP_ANNOTATION_INVALID,
     OTHER_NAMESPACE,
@@ -42,8 +43,10 @@ from conformance.strategies import (
     label_recipes,
     selector_sources,
 )
+from fixtures.clusters.podspec import Phase, PodSpec
 from reference import ServiceDiscoveryConfig
 
+CREATE_PHASES: tuple[Phase, ...] = ("Running", "Running", "Running", "Pending", "Failed")
 GRACEFUL_SECONDS = 30  # a graceful delete keeps the pod terminating for longer than any check
 
 
@@ -98,11 +101,8 @@ def execute(
         live.apply(step)
         try:
             live.check(since=since)
-        except Difference as diff:
-            scenario.failed_at = index
-            scenario.summary = diff.summary
-            scenario.differences = signature(diff.expected, diff.observed, diff.names)
-            scenario.expected, scenario.observed = diff.expected, diff.observed
+        except ConsistencyFailure as diff:
+            scenario.record_failure(index, diff)
             break
     run.verdicts[key + repr(scenario.steps)] = scenario
     return scenario
@@ -157,7 +157,7 @@ def make_machine(
             target=pods,
             recipe=label_recipes(),
             ready=st.sampled_from((True, True, True, False)),
-            phase=st.sampled_from(("Running", "Running", "Running", "Pending", "Failed")),
+            phase=st.sampled_from(CREATE_PHASES),
             has_ip=st.sampled_from((True, True, True, False)),
             bootstrap=bootstraps(),
             other_namespace=st.sampled_from((False, False, False, True)),
@@ -166,21 +166,21 @@ def make_machine(
             self,
             recipe: LabelRecipe,
             ready: bool,
-            phase: str,
+            phase: Phase,
             has_ip: bool,
             bootstrap: str | None,
             other_namespace: bool,
         ) -> str:
             name = f"pod-{self.counter}"
             self.counter += 1
-            plan = PodPlan(
+            plan = PodSpec(
                 name=name,
                 labels=self._labels(recipe),
                 namespace=OTHER_NAMESPACE if other_namespace else HOME,
                 ready=ready,
                 phase=phase,
                 has_ip=has_ip,
-                bootstrap=bootstrap,
+                bootstrap_port=bootstrap,
             )
             self._do(Step("create", pod=plan))
             return name

@@ -1,6 +1,6 @@
 """core: regular selector discovery, multi-label AND, no match, readiness gating, namespace scoping.
 
-Semantics: reference.matches_selector / should_include / is_healthy (gateway-facts.md section 3a):
+Semantics: reference.matches_selector / should_include / is_healthy (docs/gateways.md#discovery-rules):
 equality-only selectors, every term must match, an empty selector matches nothing, only Running + Ready
 pods with a podIP are workers. Absence is always proven by a barrier pod (conformance.convergence).
 """

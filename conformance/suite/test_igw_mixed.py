@@ -1,9 +1,9 @@
 """igw-mixed: regular workers beside PD workers in IGW mode (upstream PR #25294).
 
-Semantics (seed-pr-25294-summary.txt; gateway-facts.md section 3a, "main with #25294"): in PD mode a pod
+Semantics (docs/semantics.md#the-rules; docs/gateways.md#discovery-rules): in PD mode a pod
 is included if it matches the prefill or decode selector, or -- only with IGW on and a non-empty
 `--selector` -- the selector, as a regular worker. Both PD selectors empty no longer returns early when
-IGW and a selector are set. No PyPI build has the PR (gateway-facts.md section 0.1), so smg 1.13.0 and
+IGW and a selector are set. No PyPI build has the PR (docs/gateways.md#versions-and-the-pr), so smg 1.13.0 and
 sglang-router 0.3.2 are expected to fail here.
 """
 

@@ -1,7 +1,7 @@
 """lifecycle: the gateway follows pods as they change (unready, relabel, delete, recreate).
 
 Each test reaches a converged state, changes one thing, and requires the pools to converge again to what
-the reference says for the new state, within the cap. Known divergences (gateway-facts.md section 3b):
+the reference says for the new state, within the cap. Known divergences (docs/gateways.md#lifecycle):
 sglang-router 0.3.2 keeps workers of unready / relabelled pods and of pods deleted without a graceful
 step; smg 1.13.0 re-adds a pod that comes back only at its 60 s pass -- beyond the cap, so a failure.
 """

@@ -1,6 +1,6 @@
 """pd: prefill/decode classification, prefill wins, bootstrap-port annotation, one PD selector only.
 
-Semantics: reference.should_include / pod type / bootstrap port (gateway-facts.md section 3a): in PD
+Semantics: reference.should_include / pod type / bootstrap port (docs/gateways.md#discovery-rules): in PD
 mode a pod is prefill if it matches the prefill selector (first match wins), else decode if it matches
 the decode selector; only prefill workers carry a bootstrap port, read from `sglang.ai/bootstrap-port`
 as a u16, a value that does not parse giving no port.

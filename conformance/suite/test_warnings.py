@@ -1,9 +1,10 @@
 """warnings: the gateway logs the reference's misconfiguration warnings (read from its log, ANSI stripped).
 
-Texts come from reference.warn_if_misconfigured (PR #25294: "--selector is set in PD mode without IGW mode
-enabled; ... selector will be ignored") and reference.should_include ("PD mode enabled but both
-prefill_selector and decode_selector are empty", logged per pod event, so a pod is created to trigger it).
-smg's launcher forces IGW on (gateway-facts.md section 2), which makes the first test not expressible there.
+Texts come from reference.warn_if_misconfigured (PR #25294: "--selector is set in PD mode without IGW
+mode enabled; ... selector will be ignored") and reference.should_include ("PD mode enabled but both
+prefill_selector and decode_selector are empty", logged per pod event, so a pod is created to trigger
+it). smg's launcher forces IGW on (docs/gateways.md#igw-forced-on), which makes the first test not
+expressible there.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ import yaml
 from kubernetes import client, config, utils
 
 from fixtures.apiserver import EmbeddedAPIServer, random_pod_ip_start
-from fixtures.gateways.base import strip_ansi
+from fixtures.gateways import strip_ansi
 from fixtures.gateways.install import SMG, ensure_installed, venv_python
 from fixtures.gateways.workers_json import SMG_SHAPE
 from fixtures.workers.runtime import FakeWorkerRuntime
@@ -201,9 +201,10 @@ def test_gateway_without_the_binding_is_refused(cluster: Cluster) -> None:
     client.CoreV1Api(cluster.api).create_namespaced_service_account("default", copy.deepcopy(docs[0]))
     cluster.worker("worker-0")
     pod = cluster.gateway(REFERENCE_IMAGE, reference_args())
-    assert cluster.srv.audit is not None
+    audit = cluster.srv.audit
+    assert audit is not None
     wait_until(
-        lambda: any(e.verb == "list" and not e.allowed for e in cluster.srv.audit.events(user=SA_USER)),
+        lambda: any(e.verb == "list" and not e.allowed for e in audit.events(user=SA_USER)),
         timeout=30,
         what="a refused list of pods",
     )

@@ -424,6 +424,7 @@ def test_kubectl_logs_and_raw_proxy(
     wait_log(core, "w", "fake worker serving")
     home = tmp_path / "home"
     home.mkdir()
+    assert srv.kubeconfig is not None  # make_server writes it
     kubectl = Kubectl(kubectl_bin, srv.kubeconfig, home)
     assert kubectl.run("logs", "w", "--tail=1").stdout.startswith("fake worker serving on http://")
     raw = kubectl.run("get", "--raw", "/api/v1/namespaces/default/pods/w:8000/proxy/v1/models").stdout

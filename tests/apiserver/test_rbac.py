@@ -42,6 +42,7 @@ def admin(rbac_server: EmbeddedAPIServer) -> Iterator[client.ApiClient]:
 def rbac_kubectl(kubectl_bin: str, rbac_server: EmbeddedAPIServer, tmp_path: Path) -> Kubectl:
     home = tmp_path / "home"
     home.mkdir()
+    assert rbac_server.kubeconfig is not None  # make_server writes it
     return Kubectl(kubectl_bin, rbac_server.kubeconfig, home)
 
 
@@ -123,6 +124,7 @@ def test_service_account_token_is_authorized_by_its_bindings(
     path = assert_status(rest.get("/_emulator/faults/clear"), 403, "Forbidden")
     assert path["message"] == f'forbidden: User "{SA_USER}" cannot get path "/_emulator/faults/clear"'
     assert rest.get("/api/v1").status_code == 200  # discovery, for every authenticated user
+    assert rbac_server.audit is not None  # RBAC on: every decision is logged
     users = {(e.user, e.verb, e.resource, e.allowed) for e in rbac_server.audit.events(user=SA_USER)}
     assert (SA_USER, "list", "pods", True) in users and (SA_USER, "create", "pods", False) in users
 
@@ -270,6 +272,52 @@ def test_rbac_off_allows_everything(make_server: ServerFactory) -> None:
     assert rest.call("POST", path, json=body).json()["status"] == {"allowed": True}
     assert rest.get("/api/v1/pods", headers={"Authorization": "Bearer whatever"}).status_code == 200
     assert srv.audit is None
+
+
+@pytest.mark.parametrize(
+    ("plural", "body", "code", "message"),
+    [
+        (
+            "selfsubjectaccessreviews",
+            {},
+            422,
+            'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid '
+            "value: null: exactly one of nonResourceAttributes or resourceAttributes must be specified",
+        ),
+        (
+            "subjectaccessreviews",
+            {"spec": None},
+            422,
+            'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: '
+            "Required value: at least one of user or group must be specified",
+        ),
+        (
+            "selfsubjectaccessreviews",
+            {"spec": "pods"},
+            400,
+            "the object provided is unrecognized (must be of type SelfSubjectAccessReview)",
+        ),
+        (
+            "selfsubjectaccessreviews",
+            {"spec": {"resourceAttributes": ["list", "pods"]}},
+            400,
+            "the object provided is unrecognized (must be of type SelfSubjectAccessReview)",
+        ),
+        (
+            "subjectaccessreviews",
+            {"spec": {"groups": "system:masters", "resourceAttributes": {"verb": "list"}}},
+            400,
+            "the object provided is unrecognized (must be of type SubjectAccessReview)",
+        ),
+    ],
+)
+def test_malformed_access_reviews_are_refused(
+    make_server: ServerFactory, plural: str, body: dict[str, Any], code: int, message: str
+) -> None:
+    """A review without a spec is kube's 422 of an empty one; a field of the wrong shape is a 400."""
+    rest = Rest(make_server().url)
+    resp = rest.call("POST", f"/apis/authorization.k8s.io/v1/{plural}", json=body)
+    assert assert_status(resp, code, "Invalid" if code == 422 else "BadRequest")["message"] == message
 
 
 def test_protobuf_access_review_body_is_understood(rbac_server: EmbeddedAPIServer) -> None:

@@ -4,7 +4,7 @@ How it measures:
 - live verdicts: the differential fuzz's `verdict()` on one embedded cluster with one reused gateway
   (a fixed PD config, so the gateway starts once), batches of 4 pods from `pods_for(live=True)`;
   pods checked per second, including pod creation, the gateway's convergence and the settle window
-  (live.Bounds defaults per gateway, which dominate: smg needs a 2.5 s window, the reference 1 s).
+  (the driver's timing, which dominates: smg needs a 2.5 s window, the reference 1 s).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from conformance.fuzz.differential import verdict
 from conformance.fuzz.live import LiveCluster
-from conformance.fuzz.plans import plan_from_pod
 from conformance.strategies import pods_for
+from fixtures.clusters.podspec import PodSpec
 from reference import ServiceDiscoveryConfig
 from tests.bench import Figure, benchmark
 
@@ -52,10 +52,10 @@ def _live(gateway: str) -> Figure:
         start = time.perf_counter()
         checked = 0
         for batch in batches:
-            verdict(live, CONFIG, [plan_from_pod(p) for p in batch])
+            verdict(live, CONFIG, [PodSpec.from_pod(p) for p in batch])
             checked += len(batch)
         took = time.perf_counter() - start
-    note = f"{LIVE_BATCHES} batches of 4, settle {live.bounds.settle:g} s, {live.starts} gateway start(s)"
+    note = f"{LIVE_BATCHES} batches of 4, settle {live.timeouts.settle:g} s, {live.starts} gateway start(s)"
     return Figure(f"live verdicts ({gateway})", checked / took, "pods/s", note=note)
 
 

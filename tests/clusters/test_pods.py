@@ -203,6 +203,28 @@ def test_recreate_gets_a_new_ip_and_uid_and_moves_the_worker(
     assert http.get(f"http://{pod_ip(new)}:{PORT}/health", timeout=5).status_code == 200
 
 
+def test_terminating_spec_is_created_then_left_terminating(namespace: Namespace) -> None:
+    pod = namespace.create_pod(PodSpec("going", port=PORT, terminating=True))
+    assert is_terminating(pod)
+    stored = namespace.get("going")
+    assert stored is not None and is_terminating(stored) and pod_ip(stored) is not None
+
+
+def test_a_batch_is_posted_before_any_pod_is_brought_up(namespace: Namespace) -> None:
+    with ReadyWatcher(namespace, "b-1") as watcher:
+        pods = namespace.create_pods([PodSpec("b-0", port=PORT), PodSpec("b-1", port=PORT)])
+    assert [p["metadata"]["name"] for p in pods] == ["b-0", "b-1"] and all(is_ready(p) for p in pods)
+    assert watcher.first_seen is not None
+    created_b1 = int(watcher.first_seen["metadata"]["resourceVersion"])
+    ready_b0 = int(pods[0]["metadata"]["resourceVersion"])
+    assert created_b1 < ready_b0, "b-1 must be POSTed before b-0 is made Ready"
+
+
+def test_a_spec_for_another_namespace_is_refused(namespace: Namespace) -> None:
+    with pytest.raises(ProviderError, match=r"belongs in namespace elsewhere, not conformance-"):
+        namespace.create_pod(PodSpec("lost", port=PORT, namespace="elsewhere"))
+
+
 def test_duplicate_pod_name_is_a_one_line_error(namespace: Namespace) -> None:
     namespace.create_pod(PodSpec("dup", reachable=False, port=PORT))
     with pytest.raises(ProviderError) as info:

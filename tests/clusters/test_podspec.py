@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+import yaml
 
 from fixtures.clusters import PodSpec
 from fixtures.workers import WorkerSpec
@@ -60,8 +63,8 @@ def test_valid_bootstrap_port_makes_the_worker_listen() -> None:
         ({"reachable": False}, False, True),
     ],
 )
-def test_derived_state(kwargs: dict[str, object], runs_worker: bool, expects_ready: bool) -> None:
-    spec = PodSpec("p", **kwargs)  # type: ignore[arg-type]
+def test_derived_state(kwargs: dict[str, Any], runs_worker: bool, expects_ready: bool) -> None:
+    spec = PodSpec("p", **kwargs)
     assert spec.runs_worker is runs_worker
     assert spec.expects_ready is expects_ready
 
@@ -75,7 +78,119 @@ def test_derived_state(kwargs: dict[str, object], runs_worker: bool, expects_rea
         ({"name": "p", "termination_grace_seconds": -1}, "termination_grace_seconds"),
     ],
 )
-def test_bad_pod_spec_is_a_one_line_error(kwargs: dict[str, object], problem: str) -> None:
+def test_bad_pod_spec_is_a_one_line_error(kwargs: dict[str, Any], problem: str) -> None:
     with pytest.raises(ValueError, match=problem) as info:
-        PodSpec(**kwargs)  # type: ignore[arg-type]
+        PodSpec(**kwargs)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("annotation", "listens_on"),
+    [("8998", 8998), ("+8998", 8998), ("08998", 8998), ("0", None), ("65536", None), (" 8998", None)],
+)
+def test_the_worker_listens_where_the_gateways_read_the_port(annotation: str, listens_on: int | None) -> None:
+    assert PodSpec("pre", bootstrap_port=annotation).worker_spec().bootstrap_port == listens_on
+
+
+SPECS = [
+    PodSpec("plain"),
+    PodSpec(
+        "everything",
+        labels={"app": "sglang"},
+        annotations={"team": "x"},
+        ready=False,
+        phase="Pending",
+        has_ip=False,
+        reachable=False,
+        port=18000,
+        bootstrap_port="08998",
+        worker=WorkerSpec(model_id="m", role="prefill", failing=frozenset({"/health"}), slow={"/x": 1.0}),
+        termination_grace_seconds=5,
+        namespace="ns-other",
+        terminating=True,
+    ),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_to_dict_round_trips_through_yaml(spec: PodSpec) -> None:
+    data = spec.to_dict()
+    assert PodSpec.from_dict(yaml.safe_load(yaml.safe_dump(data))) == spec
+
+
+def test_to_dict_leaves_defaults_out() -> None:
+    assert PodSpec("p", labels={"a": "b"}, bootstrap_port=1).to_dict() == {
+        "name": "p",
+        "labels": {"a": "b"},
+        "bootstrap_port": 1,
+    }
+
+
+def test_from_dict_reads_the_old_bootstrap_key() -> None:
+    assert PodSpec.from_dict({"name": "p", "bootstrap": "abc"}).bootstrap_port == "abc"
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ({}, "a pod needs at least a name"),
+        ({"name": "p", "colour": "red"}, "pod p: unknown field(s) colour"),
+        ({"name": "p", "labels": ["a"]}, "pod p: labels must be a mapping"),
+        ({"name": "p", "phase": "Runing"}, "pod p: phase must be one of"),
+        ({"name": "p", "worker": {"role": "x"}}, "pod p: worker: worker role must be one of"),
+        ({"name": "p", "worker": {"size": 1}}, "pod p: worker: "),
+    ],
+)
+def test_bad_pod_dicts_are_one_line_errors(data: dict[str, object], problem: str) -> None:
+    with pytest.raises(ValueError) as info:
+        PodSpec.from_dict(data)
+    assert problem in str(info.value) and "\n" not in str(info.value)
+
+
+def _pod(status: dict[str, object] | None, **meta: object) -> dict[str, object]:
+    pod: dict[str, object] = {
+        "metadata": {"name": "g", "namespace": "ns-other", "labels": {"a": "b"}, **meta}
+    }
+    if status is not None:
+        pod["status"] = status
+    return pod
+
+
+READY = [{"type": "Ready", "status": "True"}]
+
+
+@pytest.mark.parametrize(
+    ("pod", "expected"),
+    [
+        (
+            _pod({"phase": "Running", "podIP": "127.0.0.2", "conditions": READY}),
+            PodSpec("g", labels={"a": "b"}, namespace="ns-other"),
+        ),
+        (
+            _pod(None),
+            PodSpec("g", labels={"a": "b"}, namespace="ns-other", phase="Pending", ready=False, has_ip=False),
+        ),
+        (
+            _pod({"phase": "Unknown", "podIP": "127.0.0.2"}),
+            PodSpec("g", labels={"a": "b"}, namespace="ns-other", phase="Failed", ready=False),
+        ),
+        (
+            _pod(
+                {"phase": "Running", "conditions": READY},
+                annotations={"sglang.ai/bootstrap-port": "+1", "x": "y"},
+                deletionTimestamp="2026-01-01T00:00:00Z",
+            ),
+            PodSpec(
+                "g",
+                labels={"a": "b"},
+                namespace="ns-other",
+                has_ip=False,
+                bootstrap_port="+1",
+                annotations={"x": "y"},
+                terminating=True,
+            ),
+        ),
+    ],
+)
+def test_from_pod_keeps_what_a_live_cluster_can_hold(pod: dict[str, object], expected: PodSpec) -> None:
+    assert PodSpec.from_pod(pod) == expected

@@ -8,9 +8,9 @@ import pkgutil
 import pytest
 
 import conformance.suite
-from conformance import premise
+from conformance import outcomes, premise
 from conformance.features import PROFILES, Feature, UnknownProfile, profiles_of, resolve_profiles, selected_by
-from conformance.registry import REGISTRY, conformance_test
+from conformance.registry import REGISTRY, NotExpressible, Outcome, conformance_test
 from reference import ServiceDiscoveryConfig
 
 
@@ -72,3 +72,28 @@ def test_forced_igw_matters_only_in_pd_mode() -> None:
     diffs = premise.config_differences(pd, pd_forced, premise.relevant_fields(pd))
     assert diffs == {"igw_mode": (False, True)}
     assert premise.describe(diffs) == "igw_mode=True where the test asks for False"
+
+
+def _outcome(exc: BaseException) -> tuple[Outcome, str]:
+    """How the plugin classifies a test that raised `exc` (a skip, as pytest reports one)."""
+
+    def body() -> None:
+        raise exc
+
+    call = pytest.CallInfo.from_call(body, when="call")
+    report = pytest.TestReport("t", ("t.py", 0, "t"), {}, "skipped", ("t.py", 0, f"Skipped: {exc}"), "call")
+    return outcomes.classify(report, call)
+
+
+def test_not_expressible_is_recognised_by_its_type() -> None:
+    assert _outcome(NotExpressible("igw forced on")) == (
+        Outcome.NOT_EXPRESSIBLE,
+        "not expressible: igw forced on",
+    )
+
+
+def test_a_skip_that_merely_says_not_expressible_stays_a_skip() -> None:
+    assert _outcome(pytest.skip.Exception("not expressible: in words only")) == (
+        Outcome.SKIPPED,
+        "not expressible: in words only",
+    )

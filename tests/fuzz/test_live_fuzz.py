@@ -1,7 +1,7 @@
 """Proof that the live fuzzers find real bugs, and find none in the reference gateway (issue 6, "Proof").
 
 Each test asserts on what was found: the shrunk case's size and the kind of difference, not merely
-that the run finished. Bounds are generous next to the measured latencies (gateway-facts.md 0.7):
+that the run finished. Bounds are generous next to the measured latencies (docs/gateways.md#timing):
 sglang-router shows a change in ~0.2 s and gets 2 s; smg adds in ~1.2 s and gets 5 s (settle window 2 s).
 """
 
@@ -13,16 +13,17 @@ import pytest
 from hypothesis import strategies as st
 
 from conformance.fuzz import differential, profiles, replay, stateful
-from conformance.fuzz.live import Bounds, LiveCluster
+from conformance.fuzz.live import LiveCluster
 from conformance.strategies import discovery_configs
+from conformance.timeouts import TimeoutConfig
 from reference import ServiceDiscoveryConfig
 
 APP = {"app": "sglang"}
 
 
 def test_reference_gateway_shows_no_difference() -> None:
-    bounds = Bounds(poll=0.1, consecutive=3, cap=5.0, settle=0.4)
-    with LiveCluster("reference", bounds=bounds) as live:
+    timeouts = TimeoutConfig(poll_interval=0.1, consecutive=3, max_time_to_consistency=5.0, settle=0.4)
+    with LiveCluster("reference", timeouts=timeouts) as live:
         drun = differential.fuzz(live, profiles.fuzz_settings(profiles.CI, max_examples=6))
         srun = stateful.fuzz(
             live,
@@ -39,8 +40,8 @@ def test_stateful_fuzz_finds_sglang_router_keeping_workers(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     config = ServiceDiscoveryConfig(enabled=True, selector={**APP, "role": "regular"}, port=8000)
-    bounds = Bounds(poll=0.1, consecutive=3, cap=2.0, settle=0.4)
-    with LiveCluster("sglang-router", bounds=bounds) as live:
+    timeouts = TimeoutConfig(poll_interval=0.1, consecutive=3, max_time_to_consistency=2.0, settle=0.4)
+    with LiveCluster("sglang-router", timeouts=timeouts) as live:
         run = stateful.fuzz(
             live, profiles.fuzz_settings(profiles.CI, max_examples=15, steps=5), configs=st.just(config)
         )
@@ -72,8 +73,8 @@ def test_differential_fuzz_finds_smg_missing_regular_worker_in_pd_igw() -> None:
         prefill_selector={**APP, "component": "prefill"},
         decode_selector={**APP, "component": "decode"},
     )
-    bounds = Bounds(poll=0.2, consecutive=3, cap=5.0, settle=2.0)
-    with LiveCluster("smg", bounds=bounds) as live:
+    timeouts = TimeoutConfig(poll_interval=0.2, consecutive=3, max_time_to_consistency=5.0, settle=2.0)
+    with LiveCluster("smg", timeouts=timeouts) as live:
         cases = differential.live_cases(configs=st.just(config), max_pods=3)
         run = differential.fuzz(live, profiles.fuzz_settings(profiles.CI, max_examples=15), cases=cases)
     found = run.found

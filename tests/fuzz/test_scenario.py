@@ -7,15 +7,16 @@ from pathlib import Path
 import pytest
 
 from conformance.fuzz import replay
-from conformance.fuzz.plans import PodPlan, Step
+from conformance.fuzz.plans import Step
 from conformance.fuzz.scenario import FuzzScenario, ScenarioError, load
 from conformance.strategies import LabelRecipe
+from fixtures.clusters.podspec import PodSpec
 from reference import Pools, ServiceDiscoveryConfig, Worker
 
 
 def test_scenario_round_trips_through_yaml(tmp_path: Path) -> None:
     config = ServiceDiscoveryConfig(enabled=True, selector={"app": "sglang"}, port=8000, namespace="default")
-    pod = PodPlan("pod-0", {"app": "sglang"}, ready=False, bootstrap="abc", terminating=True)
+    pod = PodSpec("pod-0", {"app": "sglang"}, ready=False, bootstrap_port="abc", terminating=True)
     observed = Pools(frozenset({Worker("http://127.0.0.2:8000", None)}), frozenset(), frozenset())
     scenario = FuzzScenario(
         gateway="smg",

@@ -16,7 +16,7 @@ import pytest
 from kubernetes import client, config
 
 from fixtures.gateways import GatewayDriver, RunningGateway
-from fixtures.gateways.base import free_port
+from fixtures.gateways.process import free_port
 from fixtures.workers import Fleet
 from reference import Pools, ServiceDiscoveryConfig, Worker
 from tests.polling import wait_until as wait_for

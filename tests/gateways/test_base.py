@@ -8,16 +8,16 @@ import time
 
 import pytest
 
-from fixtures.gateways.base import (
-    GatewayCrashed,
+from fixtures.gateways.errors import GatewayCrashed, GatewayRejected
+from fixtures.gateways.process import (
     GatewayProcess,
-    GatewayRejected,
     gateway_env,
     last_error_line,
     refusal_line,
     start_failure,
     strip_ansi,
 )
+from tests.polling import wait_until
 
 
 def test_strip_ansi():
@@ -69,18 +69,14 @@ def test_stop_kills_a_process_that_ignores_sigterm_and_its_children(tmp_path):
     )
     proc = GatewayProcess([sys.executable, "-c", script], env=dict(os.environ), workdir=tmp_path)
     try:
-        deadline = time.monotonic() + 10
-        while "child" not in proc.log() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        child_pid = int(proc.log().split()[1])
+        child_pid = int(
+            wait_until(lambda: "child" in proc.log() and proc.log(), 10, "the child's pid").split()[1]
+        )
         started = time.monotonic()
         code = proc.stop(grace=0.5)
         assert code == -9
         assert time.monotonic() - started < 3
-        deadline = time.monotonic() + 5
-        while _alive(child_pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(child_pid)
+        wait_until(lambda: not _alive(child_pid), 5, "the child to be gone")
         assert proc.stop() == -9  # idempotent
     finally:
         proc.stop(grace=0.1)

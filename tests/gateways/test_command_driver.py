@@ -18,6 +18,7 @@ from fixtures.gateways import (
     GatewayRejected,
     GatewaySetupError,
     GatewayStartTimeout,
+    GatewayTiming,
     get_driver,
 )
 from fixtures.gateways.command import CommandDriver
@@ -275,6 +276,10 @@ def test_a_refusal_carries_the_gateways_own_words(apiserver, tmp_path, script, r
         ("stop_grace_seconds: .nan", "stop_grace_seconds must be a finite number of seconds"),
         ("stop_grace_seconds: -2", "stop_grace_seconds must be >= 0, got -2"),
         ("stop_grace_seconds: 1.0e+9", "stop_grace_seconds must be at most 86400"),
+        ("timing: {cap: 0}", "timing.cap must be > 0, got 0"),
+        ("timing: {settle: -1}", "timing.settle must be >= 0, got -1"),
+        ("timing: {poll: 1}", "timing: unknown key(s) poll"),
+        ("timing: 5", "timing must be a mapping"),
     ],
 )
 def test_bad_numbers_in_the_yaml_are_refused_in_one_line(tmp_path, text, problem):
@@ -282,3 +287,15 @@ def test_bad_numbers_in_the_yaml_are_refused_in_one_line(tmp_path, text, problem
     with pytest.raises(GatewaySetupError) as info:
         get_driver(str(path))
     assert str(info.value).startswith(f"{path}: {problem}"), str(info.value)
+
+
+def test_timing_comes_from_the_yaml_and_defaults_to_the_drivers(tmp_path):
+    timed = get_driver(
+        str(write(tmp_path, "name: x\ncommand: [a]\nstop_grace_seconds: 0.5\ntiming: {cap: 9}\n"))
+    )
+    assert timed.timing == GatewayTiming(poll_interval=0.1, settle=1.0, cap=9.0, stop_grace=0.5)
+    (tmp_path / "plain").mkdir()
+    plain = get_driver(str(write(tmp_path / "plain", "name: x\ncommand: [a]\n")))
+    assert plain.timing == GatewayTiming()
+    smg_yaml = get_driver(str(EXAMPLES / "smg-1.13.0.yaml"))
+    assert smg_yaml.timing == get_driver("smg").timing  # the example behaves like the built-in driver

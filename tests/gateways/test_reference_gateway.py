@@ -14,6 +14,7 @@ import time
 import pytest
 
 from fixtures.gateways import GatewayExited, GatewayRejected, get_driver
+from fixtures.waiting import poll
 from reference import Pools, Worker
 from tests.gateways.conftest import discovery, pool_urls, regular, wait_for
 
@@ -22,11 +23,10 @@ SETTLE_SECONDS = 1.0
 
 def must_hold(gw, check, *, seconds: float = SETTLE_SECONDS) -> None:
     """`check(pools)` stays true for a settle window (used after a barrier has shown)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        pools = gw.pools()
-        assert check(pools), f"settle window broken: {pools}"
-        time.sleep(0.1)
+    for sample in poll(gw.pools, interval=0.1):
+        assert check(sample.value), f"settle window broken: {sample.value}"
+        if sample.elapsed >= seconds:
+            return
 
 
 def test_discovers_matching_ready_pod_only(cluster, start_gateway):

@@ -16,7 +16,10 @@ import pytest
 from fixtures.apiserver.deploymentcontroller import max_unavailable
 from fixtures.apiserver.deployments import selector_matches, selector_string, template_hash
 
-TEMPLATE = {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+TEMPLATE: dict[str, Any] = {
+    "metadata": {"labels": {"app": "a"}},
+    "spec": {"containers": [{"name": "c", "image": "i"}]},
+}
 
 
 def test_template_hash_is_stable_safe_and_follows_the_template() -> None:
