@@ -59,20 +59,7 @@ class Checks:
 
     def must_converge(self, *, label: str = "converge") -> float:
         """The gateway's pools must equal the reference's for the current cluster state (within the cap)."""
-        expected = self.expected()
-        return self._checked(
-            label,
-            expected,
-            lambda trace: convergence.must_converge_to(
-                expected,
-                source=self.gateway_side.pools,
-                timeouts=self.timeouts,
-                pods=self.cluster.pods_for_naming,
-                clock=self.clock,
-                trace=trace,
-            ),
-            change=self.expectations.advance(expected),
-        )
+        return self._converge(label)
 
     def must_converge_and_hold(self, *, since: float, label: str = "converge-and-hold") -> float:
         """Converge to the reference within the cap counted from `since` (the clock time of the last
@@ -82,6 +69,9 @@ class Checks:
         still has a removal pending from an overlapped change (a drain) loses the worker inside the
         hold, and then must get it back within the cap. Returns the measured time from `since`.
         """
+        return self._converge(label, since=since, settle=self.timeouts.hold)
+
+    def _converge(self, label: str, *, since: float | None = None, settle: float = 0.0) -> float:
         expected = self.expected()
         return self._checked(
             label,
@@ -94,7 +84,7 @@ class Checks:
                 clock=self.clock,
                 trace=trace,
                 since=since,
-                settle=self.timeouts.hold,
+                settle=settle,
             ),
             change=self.expectations.advance(expected),
         )

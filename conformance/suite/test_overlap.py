@@ -20,8 +20,9 @@ from __future__ import annotations
 from conformance.features import Feature
 from conformance.registry import conformance_test
 from conformance.scenario import Scenario, pod
-from conformance.scenario.timed import create, delete, ready, recreate, relabel, unready
+from conformance.scenario.timed import Change, create, delete, ready, recreate, relabel, unready
 from conformance.suite.labels import APP, DECODE, OTHER_APP, PREFILL
+from conformance.suite.test_lifecycle import two_workers
 
 INSIDE_BATCH = 0.5
 """Flap gap (s) inside a ~1 s batching window: the pod is back before the gateway acts."""
@@ -36,10 +37,11 @@ BURST_WITHIN = 1.0
 BOOTSTRAP = "8998"
 
 
-def _two_workers(scenario: Scenario) -> None:
-    scenario.create(pod("a", APP, expect="regular"), pod("b", APP, expect="regular"))
-    scenario.start(selector=APP)
-    scenario.must_converge(label="initial")
+def _overlapped(scenario: Scenario, *changes: Change, tolerance: float) -> None:
+    """Two workers converged, then `changes` without waiting; the final state must show and hold."""
+    two_workers(scenario)
+    done = scenario.apply(*changes, tolerance=tolerance)
+    scenario.must_converge_and_hold(since=done.last, label="after-changes")
 
 
 @conformance_test(
@@ -48,9 +50,7 @@ def _two_workers(scenario: Scenario) -> None:
     features=[Feature.READINESS_FLAP],
 )
 def test_ready_flap(scenario: Scenario) -> None:
-    _two_workers(scenario)
-    done = scenario.apply(unready("a"), ready("a", at=INSIDE_BATCH), tolerance=INSIDE_BATCH_TOLERANCE)
-    scenario.must_converge_and_hold(since=done.last, label="after-flap")
+    _overlapped(scenario, unready("a"), ready("a", at=INSIDE_BATCH), tolerance=INSIDE_BATCH_TOLERANCE)
 
 
 @conformance_test(
@@ -59,9 +59,7 @@ def test_ready_flap(scenario: Scenario) -> None:
     features=[Feature.READINESS_FLAP],
 )
 def test_ready_flap_during_drain(scenario: Scenario) -> None:
-    _two_workers(scenario)
-    done = scenario.apply(unready("a"), ready("a", at=INSIDE_DRAIN), tolerance=INSIDE_DRAIN_TOLERANCE)
-    scenario.must_converge_and_hold(since=done.last, label="after-flap")
+    _overlapped(scenario, unready("a"), ready("a", at=INSIDE_DRAIN), tolerance=INSIDE_DRAIN_TOLERANCE)
 
 
 @conformance_test(
@@ -70,11 +68,8 @@ def test_ready_flap_during_drain(scenario: Scenario) -> None:
     features=[Feature.RELABEL_FLAP],
 )
 def test_relabel_flap(scenario: Scenario) -> None:
-    _two_workers(scenario)
-    done = scenario.apply(
-        relabel("a", OTHER_APP), relabel("a", APP, at=INSIDE_BATCH), tolerance=INSIDE_BATCH_TOLERANCE
-    )
-    scenario.must_converge_and_hold(since=done.last, label="after-flap")
+    out, back = relabel("a", OTHER_APP), relabel("a", APP, at=INSIDE_BATCH)
+    _overlapped(scenario, out, back, tolerance=INSIDE_BATCH_TOLERANCE)
 
 
 @conformance_test(
@@ -83,11 +78,8 @@ def test_relabel_flap(scenario: Scenario) -> None:
     features=[Feature.RELABEL_FLAP],
 )
 def test_relabel_flap_during_drain(scenario: Scenario) -> None:
-    _two_workers(scenario)
-    done = scenario.apply(
-        relabel("a", OTHER_APP), relabel("a", APP, at=INSIDE_DRAIN), tolerance=INSIDE_DRAIN_TOLERANCE
-    )
-    scenario.must_converge_and_hold(since=done.last, label="after-flap")
+    out, back = relabel("a", OTHER_APP), relabel("a", APP, at=INSIDE_DRAIN)
+    _overlapped(scenario, out, back, tolerance=INSIDE_DRAIN_TOLERANCE)
 
 
 @conformance_test(
@@ -97,9 +89,7 @@ def test_relabel_flap_during_drain(scenario: Scenario) -> None:
     features=[Feature.RECREATE_AT_ONCE],
 )
 def test_recreate_at_once(scenario: Scenario) -> None:
-    _two_workers(scenario)
-    done = scenario.apply(recreate("a"), recreate("a", at=INSIDE_BATCH), tolerance=INSIDE_BATCH_TOLERANCE)
-    scenario.must_converge_and_hold(since=done.last, label="after-recreate")
+    _overlapped(scenario, recreate("a"), recreate("a", at=INSIDE_BATCH), tolerance=INSIDE_BATCH_TOLERANCE)
 
 
 # Regular mode: 8 changes in one second -- two pods come, two go (at once / gracefully), one turns
@@ -131,7 +121,7 @@ def test_burst_regular(scenario: Scenario) -> None:
     scenario.start(selector=APP)
     scenario.must_converge(label="initial")
     done = scenario.apply(*REGULAR_BURST, tolerance=BURST_WITHIN)
-    scenario.must_converge_and_hold(since=done.last, label="after-burst")
+    scenario.must_converge_and_hold(since=done.last, label="after-changes")
 
 
 # PD mode: 8 changes in one second across prefill and decode -- a prefill and a decode pod come, one of
@@ -164,4 +154,4 @@ def test_burst_pd(scenario: Scenario) -> None:
     scenario.start(pd_mode=True, prefill_selector=PREFILL, decode_selector=DECODE)
     scenario.must_converge(label="initial")
     done = scenario.apply(*PD_BURST, tolerance=BURST_WITHIN)
-    scenario.must_converge_and_hold(since=done.last, label="after-burst")
+    scenario.must_converge_and_hold(since=done.last, label="after-changes")

@@ -16,6 +16,8 @@ keep the pace: the test is then "not expressible" (conformance/scenario/timed.py
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from conformance.features import Feature
 from conformance.latency import ALL_WORKERS, FIRST_WORKER, SCALE_WORKERS
@@ -75,6 +77,16 @@ def _churn(scenario: Scenario, made: ScalePlan) -> None:
     scenario.must_converge_and_hold(since=done.last, label="after-churn")
 
 
+def _scale(
+    scenario: Scenario, roles: tuple[Role, ...], config: Callable[[dict[str, str]], dict[str, Any]]
+) -> None:
+    """The pods of the plan, the gateway started with `config(run labels)`, all listed, churn, final state."""
+    made, run = _build(scenario, roles)
+    scenario.start(namespace=None, **config(run))
+    _converge_from_start(scenario)
+    _churn(scenario, made)
+
+
 @conformance_test(
     id="scale-regular",
     description=f"{PODS} regular workers over {NAMESPACES} namespaces are listed, then followed through "
@@ -82,10 +94,7 @@ def _churn(scenario: Scenario, made: ScalePlan) -> None:
     features=[Feature.SCALE],
 )
 def test_scale_regular(scenario: Scenario) -> None:
-    made, run = _build(scenario, REGULAR)
-    scenario.start(selector={**APP, **run}, namespace=None)
-    _converge_from_start(scenario)
-    _churn(scenario, made)
+    _scale(scenario, REGULAR, lambda run: {"selector": {**APP, **run}})
 
 
 @conformance_test(
@@ -95,9 +104,12 @@ def test_scale_regular(scenario: Scenario) -> None:
     features=[Feature.SCALE],
 )
 def test_scale_pd(scenario: Scenario) -> None:
-    made, run = _build(scenario, PD)
-    scenario.start(
-        pd_mode=True, prefill_selector={**PREFILL, **run}, decode_selector={**DECODE, **run}, namespace=None
+    _scale(
+        scenario,
+        PD,
+        lambda run: {
+            "pd_mode": True,
+            "prefill_selector": {**PREFILL, **run},
+            "decode_selector": {**DECODE, **run},
+        },
     )
-    _converge_from_start(scenario)
-    _churn(scenario, made)

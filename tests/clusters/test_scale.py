@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import requests
-from kubernetes import client
+from kubernetes import client, watch
 
 from conformance.scenario import Scenario
 from conformance.suite.churn import Role, plan
@@ -49,34 +49,29 @@ def provider() -> Iterator[ClusterProvider]:
 
 
 class Recorder:
-    """A cluster-wide pod watch from a resourceVersion, in a thread: every event, in arrival order."""
+    """A cluster-wide pod watch from a resourceVersion (the kubernetes client's `watch`), in a thread."""
 
     def __init__(self, api: client.CoreV1Api, resource_version: str) -> None:
         self.api, self.rv = api, resource_version
         self.events: list[dict[str, Any]] = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
+        self.watch = watch.Watch()
         self.error: BaseException | None = None
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         try:
-            resp = self.api.list_pod_for_all_namespaces(
-                watch=True, resource_version=self.rv, timeout_seconds=120, _preload_content=False
-            )
-            buffer = b""
-            for chunk in resp.stream(65536, decode_content=False):
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    if line.strip():
-                        self.events.append(json.loads(line))
-                if self.stop.is_set():
-                    break
-            resp.release_conn()
+            for event in self.watch.stream(
+                self.api.list_pod_for_all_namespaces, resource_version=self.rv, timeout_seconds=120
+            ):
+                self.events.append({"type": event["type"], "object": event["raw_object"]})
         except Exception as exc:  # the cluster going away after the test is not the test's concern
-            if not self.stop.is_set():
+            if not self.stopped.is_set():
                 self.error = exc
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.watch.stop()  # ends the stream at its next event
 
 
 def _key(pod: dict[str, Any]) -> tuple[str, str]:
@@ -121,7 +116,7 @@ def test_500_pods_under_churn_stay_faithful(provider: ClusterProvider, tmp_path:
             return any(int(e["object"]["metadata"]["resourceVersion"]) >= last_rv for e in recorder.events)
 
         wait_until(caught_up, timeout=30, what="the watch to deliver the last change")
-        recorder.stop.set()
+        recorder.stop()
         events = [e for e in recorder.events if e["object"]["metadata"]["namespace"] in ours]
         rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
         assert rvs == sorted(rvs) and len(set(rvs)) == len(rvs)
