@@ -9,6 +9,7 @@ hold, naming the pod; a conformant one passes. Expected values are stated by han
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,14 @@ def test_a_conformant_gateway_holds_for_the_hold_window(tmp_path: Path) -> None:
     done = scn.apply(unready("a"), ready("a", at=2.0), tolerance=0.1)
     assert scn.must_converge_and_hold(since=done.last) == 0.0
     assert time.now - done.last >= scn.timeouts.hold  # it watched the whole window
+
+
+def test_a_hold_longer_than_the_cap_keeps_a_run_that_began_within_it(tmp_path: Path) -> None:
+    scn, time = _converged(tmp_path)
+    scn.timeouts = dataclasses.replace(scn.timeouts, hold=20.0)  # the cap is 10 s, polls 1 s apart
+    done = scn.apply(unready("a"), ready("a", at=0.5), tolerance=0.1)
+    assert scn.must_converge_and_hold(since=done.last) == 0.0
+    assert time.now - done.last >= 20.0
 
 
 def test_each_check_says_what_it_waited_for_and_the_report_has_figures(tmp_path: Path) -> None:
