@@ -85,6 +85,8 @@ def evidence(record: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
     elif requested:
         out["config"] = requested
     out["timings"] = record.get("timings")
+    # per check, the seconds of it the harness itself stalled (left out of the gateway's time)
+    out["harnessSeconds"] = record.get("harness_seconds")
     if outcome is not Outcome.PASSED:
         out["differingPods"] = record.get("differing_pods")
         out["waitedSeconds"] = record.get("waited_seconds")

@@ -106,8 +106,13 @@ class Scenario:
         relies_on: Iterable[str] = (),
         faults: Callable[[], Any] | None = None,
         semantics: Semantics = TABLE_SEMANTICS,
+        clock: Any = None,
     ) -> None:
         self.driver = driver
+        # Where the gateway's waits read the time and pause (`now()`, `sleep()`): the plugin passes a
+        # conformance.gatewayclock.GatewayClock, which leaves the harness's own stalls out.
+        self.clock: Any = clock if clock is not None else _WallClock()
+        self._check_stall = 0.0
         self.semantics = semantics
         self._faults_of = faults
         self._faults: Any = None
@@ -276,11 +281,12 @@ class Scenario:
         """
         assert self._last is not None, "converge before injecting LIST failures"
         expected, pods = self._last
-        start = time.monotonic()
+        self._begin_check()
+        start = self.clock.now()
         served: float | None = None
         while True:
             observed = self.gateway.pools()
-            now = time.monotonic()
+            now = self.clock.now()
             if observed != expected:
                 lines, differing = convergence.describe_difference(
                     expected, observed, convergence.pod_names_by_ip(pods)
@@ -305,7 +311,7 @@ class Scenario:
                     self.faults.clear()
                 self._timing(label if served is not None else f"{label}-not-served", now - start)
                 return now - start
-            time.sleep(self.timeouts.poll_interval)
+            self.clock.sleep(self.timeouts.poll_interval)
 
     # -- expectations and assertions -----------------------------------------------------------
 
@@ -339,9 +345,15 @@ class Scenario:
     def must_converge(self, *, label: str = "converge") -> float:
         """The gateway's pools must equal the reference's for the current cluster state (within the cap)."""
         expected = self.expected()
+        self._begin_check()
         try:
             took = convergence.must_converge_to(
-                expected, source=self.gateway.pools, timeouts=self.timeouts, pods=self.pods_for_naming
+                expected,
+                source=self.gateway.pools,
+                timeouts=self.timeouts,
+                pods=self.pods_for_naming,
+                clock=self.clock.now,
+                sleep=self.clock.sleep,
             )
         except convergence.ConsistencyFailure as exc:
             self._record_failure(exc)
@@ -369,6 +381,7 @@ class Scenario:
         barrier_ip = (barrier_pod.get("status") or {}).get("podIP")
         if not barrier_ip:
             raise AssertionError(f"barrier pod {barrier.name} got no podIP (cluster problem)")
+        self._begin_check()
         try:
             took = convergence.must_never_show(
                 hosts,
@@ -376,6 +389,8 @@ class Scenario:
                 source=self.gateway.pools,
                 timeouts=self.timeouts,
                 pods=self.pods_for_naming,
+                clock=self.clock.now,
+                sleep=self.clock.sleep,
             )
         except convergence.ConsistencyFailure as exc:
             exc.expected = self.expected()
@@ -411,19 +426,20 @@ class Scenario:
         """The gateway's log (ANSI stripped) must contain `text` within timeouts.log_wait seconds."""
         from conformance.warnings import strip_ansi
 
-        start = time.monotonic()
+        self._begin_check()
+        start = self.clock.now()
         while True:
             log = strip_ansi(self.gateway.log())
             if text in log:
-                took = time.monotonic() - start
+                took = self.clock.now() - start
                 self._timing("log", took)
                 return took
-            if time.monotonic() - start >= self.timeouts.log_wait:
+            if self.clock.now() - start >= self.timeouts.log_wait:
                 self.record["log_tail"] = _tail(log)
                 raise AssertionError(
                     f"warning not in the gateway log after {self.timeouts.log_wait:g} s: {text!r}"
                 )
-            time.sleep(self.timeouts.poll_interval)
+            self.clock.sleep(self.timeouts.poll_interval)
 
     def _timing(self, label: str, seconds: float) -> None:
         timings: dict[str, float] = self.record["timings"]
@@ -431,12 +447,35 @@ class Scenario:
         while key in timings:
             key, n = f"{label}-{n}", n + 1
         timings[key] = round(seconds, 3)
+        self._harness_share(key)
+
+    def _begin_check(self) -> None:
+        """A check starts: what the clock leaves out from here on is this check's harness overhead."""
+        self._check_stall = _harness_seconds(self.clock)
+
+    def _harness_share(self, key: str) -> None:
+        """Record the seconds the clock left out of the check that just ended (report: harnessSeconds)."""
+        share = _harness_seconds(self.clock) - self._check_stall
+        self.record.setdefault("harness_seconds", {})[key] = round(max(0.0, share), 3)
 
     def _record_failure(self, exc: convergence.ConsistencyFailure) -> None:
+        self._harness_share("failed-check")
         self.record["expected"] = exc.expected.to_dict() if exc.expected is not None else None
         self.record["observed"] = exc.observed.to_dict() if exc.observed is not None else None
         self.record["waited_seconds"] = round(exc.waited, 3)
         self.record["differing_pods"] = list(exc.differing_pods)
+
+
+class _WallClock:
+    """The machine's monotonic clock (no stall accounting): the default when no clock is given."""
+
+    now = staticmethod(time.monotonic)
+    sleep = staticmethod(time.sleep)
+
+
+def _harness_seconds(clock: Any) -> float:
+    measure = getattr(clock, "harness_seconds", None)
+    return float(measure()) if callable(measure) else 0.0
 
 
 def _ns_name(ns: Any) -> str:
