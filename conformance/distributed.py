@@ -101,6 +101,11 @@ def become_worker(config: pytest.Config) -> None:
 
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)  # a terminal's Ctrl-C goes to the controller only; it forwards one signal
+    # Nobody reads a worker's terminal; its reporter would format an interrupted test's traceback with
+    # every frame's source (seconds on a busy machine), racing xdist's 5 s exit deadline.
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        config.pluginmanager.unregister(reporter)
     parent = int(config.workerinput.get(CONTROLLER_PID, 0))  # type: ignore[attr-defined]
     if parent:
         die_with(parent)

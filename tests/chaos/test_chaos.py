@@ -29,7 +29,6 @@ CASES = [
     ("smg", "SIGKILL"),
     # side by side (--jobs 3): the controller forwards one signal to its workers; the second ends all
     ("parallel", "SIGINT"),
-    ("parallel", "SIGINT*2"),
     ("parallel", "SIGKILL"),
 ]
 # Seconds after the run's first child (xdist's first worker, for `parallel`) within which to signal:
