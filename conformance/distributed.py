@@ -124,6 +124,19 @@ def declaration_for(nodeid: str) -> ConformanceTest | None:
     return decl if isinstance(decl, ConformanceTest) else None
 
 
+def load_suite() -> None:
+    """Import every module of conformance/suite, so the registry knows every test id (the controller
+    checks `--test` ids against it without having collected anything)."""
+    import pkgutil
+
+    import conformance.suite as suite
+
+    for module in pkgutil.iter_modules(suite.__path__):
+        if module.name.startswith("test_"):
+            with contextlib.suppress(Exception):  # a broken module is a worker's collection error
+                importlib.import_module(f"{suite.__name__}.{module.name}")
+
+
 def worker_pid(node: Any) -> int | None:
     """The PID of a worker's process (execnet's popen gateway), or None."""
     popen = getattr(getattr(getattr(node, "gateway", None), "_io", None), "popen", None)

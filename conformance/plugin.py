@@ -140,6 +140,7 @@ class _Gatherer:
 def _selected_by_workers(config: pytest.Config, ids: list[str]) -> None:
     """The controller's selection: the workers' node ids, checked as a collection in one process is."""
     run = config.stash[_RUN]
+    distributed.load_suite()
     chosen = [(nodeid, distributed.declaration_for(nodeid)) for nodeid in ids]
     _check_selection(config, run, [d for _, d in chosen if d is not None])
     run.order = {nodeid: index for index, (nodeid, _) in enumerate(chosen)}

@@ -123,3 +123,21 @@ def test_jobs_default_from_the_machine_and_never_exceed_the_selection() -> None:
     assert machine.choose_jobs(6, 32) == 6
     assert machine.choose_jobs(6, 2) == 2
     assert machine.choose_jobs(1, 32) == 1
+
+
+def test_side_by_side_the_controller_refuses_a_bad_selection_before_any_test() -> None:
+    """pytest's own `-n`: the workers collect, the controller refuses (pytest's usage error, exit 4)."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    base = [sys.executable, "-m", "pytest", "conformance/suite", "-p", "conformance.plugin", "-o", "addopts="]
+    base += ["-p", "no:cacheprovider", "-p", "xdist", "-n", "2"]
+    for extra, message in (
+        (["--test", "no-mach"], "unknown test id 'no-mach'; did you mean 'no-match'?"),
+        (["-k", "no_such_test"], "-k 'no_such_test' selects no conformance test"),
+    ):
+        proc = subprocess.run([*base, *extra], cwd=repo, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 4, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert message in proc.stderr
+        assert "passed" not in proc.stdout and "failed" not in proc.stdout
