@@ -106,8 +106,9 @@ def must_converge_to(
     start = clock.now() if since is None else since
     cap = start + timeouts.max_time_to_consistency
     hard_stop = cap + timeouts.overrun
-    # a run of equal snapshots that began before the cap may finish just after it
-    grace_stop = hard_stop + timeouts.consecutive * timeouts.poll_interval * 2
+    # a run of equal snapshots that began before the cap may finish just after it, or once `settle` has
+    # passed when that is later than the cap (a hold longer than the cap: the run must still be going)
+    grace_stop = max(hard_stop, start + settle) + timeouts.consecutive * timeouts.poll_interval * 2
     run_start: float | None = None
     streak = 0
     observed = Pools.empty()

@@ -18,8 +18,12 @@ tests keep the marks and checks without polls. Report form (docs/interfaces.md, 
     timeline:
       marks: [[0.41, create, [a, b]], [2.95, unready, [a]]]
       checks:
-      - {label: initial, start: 0.9, cap: 15.9, result: converged, at: 1.1, end: 1.5,
-         polls: [[0.9, [2, 0, 0], [0, 0, 0], false], [1.1, [2, 0, 0], [2, 0, 0], true], ...]}
+      - {label: initial, start: 0.9, cap: 15.9, change: start, result: converged, seconds: 0.2, at: 1.1,
+         end: 1.5, polls: [[0.9, [2, 0, 0], [0, 0, 0], false], [1.1, [2, 0, 0], [2, 0, 0], true], ...]}
+
+A convergence check also says what it waited for (`change`: start, add, remove, re-add, replace, none;
+conformance/latency.py) and, once passed, the `seconds` it measured: the report's latency figures are
+these, gathered over every test.
 """
 
 from __future__ import annotations
@@ -59,6 +63,10 @@ class CheckTrace:
     at: float | None = None
     end: float | None = None
     origin: float = 0.0
+    change: str | None = None
+    """What the check waits for the gateway to do (conformance.latency.ChangeKind: add, remove, ...)."""
+    seconds: float | None = None
+    """The time the check measured (its timing), once it passed: the latency figures read it."""
 
     def poll(self, t: float, observed: Pools) -> None:
         """Record one read at clock time `t` (equal: the same workers and bootstrap ports as expected)."""
@@ -73,7 +81,11 @@ class CheckTrace:
 
     def to_report(self, *, with_polls: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"label": self.label, "start": _ms(self.start), "cap": _ms(self.cap)}
+        if self.change is not None:
+            out["change"] = self.change
         out["result"] = self.result or "unfinished"
+        if self.seconds is not None:
+            out["seconds"] = _ms(self.seconds)
         if self.at is not None:
             out["at"] = _ms(self.at)
         if self.end is not None:
@@ -159,6 +171,8 @@ class Evidence:
     requested_config: dict[str, Any] | None = None
     effective_config: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    harness_seconds: dict[str, float] = field(default_factory=dict)
+    """Per timing key, the seconds the harness itself stalled during that check (left out of its time)."""
     expected: Pools | None = None
     observed: Pools | None = None
     waited_seconds: float | None = None
@@ -166,13 +180,19 @@ class Evidence:
     log_tail: str = ""
     pods: list[dict[str, Any]] = field(default_factory=list)
     timeline: Timeline | None = None
+    figures: dict[str, float] = field(default_factory=dict)
+    """Numbers a test measured beyond its checks' timings (the scale tests: workers, time to the first
+    and to all of them, the churn rate reached), reported as `figures`."""
 
-    def timing(self, label: str, seconds: float) -> None:
-        """Time one check took, under `label` (a repeated label gets "-2", "-3", ...)."""
+    def timing(self, label: str, seconds: float, *, harness: float = 0.0) -> None:
+        """Time one check took, under `label` (a repeated label gets "-2", "-3", ...), and the seconds
+        of it the harness stalled (not counted in `seconds`)."""
         key, n = label, 2
         while key in self.timings:
             key, n = f"{label}-{n}", n + 1
         self.timings[key] = _ms(seconds)
+        if harness > 0.0005:
+            self.harness_seconds[key] = _ms(harness)
 
     def failure(
         self, *, expected: Pools | None, observed: Pools | None, waited: float, differing: list[str]
@@ -192,6 +212,10 @@ class Evidence:
         elif requested:
             out["config"] = requested
         out["timings"] = dict(self.timings)
+        if self.harness_seconds:
+            out["harnessSeconds"] = dict(self.harness_seconds)
+        if self.figures:
+            out["figures"] = {key: _ms(value) for key, value in self.figures.items()}
         passed = outcome is Outcome.PASSED
         if self.timeline is not None:
             out["timeline"] = self.timeline.to_report(with_polls=not passed)

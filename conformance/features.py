@@ -5,7 +5,8 @@ features it needs; a profile is a named set of features and gets its own verdict
 / partial / failure). Here the profiles are disjoint groups, one per area of
 docs/architecture.md#profiles; a test may need features of several profiles and then counts in each.
 `resilience` needs fault injection, which only the embedded cluster offers (elsewhere its tests are "not
-expressible").
+expressible"). `overlap` changes the cluster faster than a gateway settles (docs/overlap.md). A profile
+that is not `default` (`scale`: 500 pods, about two minutes a gateway) runs only when named.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ class Feature(enum.StrEnum):
     WATCH_EXPIRY_RELIST = "WatchExpiryRelist"
     LIST_FAILURE_TOLERANCE = "ListFailureTolerance"
     APISERVER_RESTART = "APIServerRestart"
+    SLOW_APISERVER = "SlowAPIServer"
+    # overlap: changes that do not wait for the gateway (inside its batching / drain windows)
+    READINESS_FLAP = "ReadinessFlap"
+    RELABEL_FLAP = "RelabelFlap"
+    RECREATE_AT_ONCE = "RecreateAtOnce"
+    CHANGE_BURST = "ChangeBurst"
+    # scale (not run by default)
+    SCALE = "Scale500"
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class Profile:
     name: str
     description: str
     features: frozenset[Feature]
+    default: bool = True
+    """Selected when no --profile is given (a slow profile runs only when named)."""
 
 
 PROFILES: dict[str, Profile] = {
@@ -88,15 +99,31 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "resilience",
-            "watch dropped, 410 Expired, failing LISTs keep workers, API server restart (embedded only)",
+            "watch dropped, 410 Expired, failing LISTs keep workers, API server restart, slow API server "
+            "(embedded only)",
             frozenset(
                 {
                     Feature.WATCH_RECOVERY,
                     Feature.WATCH_EXPIRY_RELIST,
                     Feature.LIST_FAILURE_TOLERANCE,
                     Feature.APISERVER_RESTART,
+                    Feature.SLOW_APISERVER,
                 }
             ),
+        ),
+        Profile(
+            "overlap",
+            "changes faster than the gateway: readiness and label flaps, recreate at once, bursts "
+            "across roles",
+            frozenset(
+                {Feature.READINESS_FLAP, Feature.RELABEL_FLAP, Feature.RECREATE_AT_ONCE, Feature.CHANGE_BURST}
+            ),
+        ),
+        Profile(
+            "scale",
+            "500 pods over 5 namespaces, churn at 20 changes/s for 30 s (not run by default)",
+            frozenset({Feature.SCALE}),
+            default=False,
         ),
     )
 }
@@ -107,7 +134,7 @@ class UnknownProfile(ValueError):
 
 
 def resolve_profiles(names: Iterable[str] | None) -> list[Profile]:
-    """The profiles named (all of them when `names` is empty or None), in PROFILES order.
+    """The profiles named (the `default` ones when `names` is empty or None), in PROFILES order.
 
     Accepts comma-separated items too (`--profile core,pd`). Raises UnknownProfile naming the bad one.
     """
@@ -115,7 +142,7 @@ def resolve_profiles(names: Iterable[str] | None) -> list[Profile]:
     for item in names or ():
         wanted.extend(part.strip() for part in item.split(",") if part.strip())
     if not wanted:
-        return list(PROFILES.values())
+        return [p for p in PROFILES.values() if p.default]
     unknown = [n for n in wanted if n not in PROFILES]
     if unknown:
         raise UnknownProfile(f"unknown profile {unknown[0]!r} (known: {', '.join(PROFILES)})")

@@ -22,7 +22,9 @@ earlier report is replaced only by a whole new one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ from typing import Any
 import yaml
 
 from conformance import exit_status as status
+from conformance import latency
 from conformance.atomic import write_atomic
 from conformance.features import PROFILES
 from conformance.registry import ConformanceTest, Outcome
@@ -73,6 +76,19 @@ class TestResult:
             out["message"] = self.message
         out.update({k: v for k, v in self.evidence.items() if v not in (None, {}, [], "")})
         return out
+
+    def to_wire(self) -> dict[str, Any]:
+        """Plain data (str, numbers, lists, dicts) for a pytest report travelling from an xdist worker."""
+        data = dataclasses.asdict(self)
+        data["outcome"] = self.outcome.value
+        wire: dict[str, Any] = json.loads(json.dumps(data, default=str))  # anything exotic becomes text
+        return wire
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> TestResult:
+        fields = dict(data)
+        fields["outcome"] = Outcome(fields["outcome"])
+        return cls(**fields)
 
 
 def profile_status(
@@ -164,6 +180,7 @@ def build_report(
         "profiles": [profile_status(name, results, not_run) for name in names],
         "tests": [r.to_dict() for r in results],
     }
+    report["latency"] = latency.section(report["tests"])  # figures from the checks' timings
     if not complete:
         report["incompleteReason"] = incomplete_reason or "no test finished"
         report["notRunTests"] = [t.id for t in not_run]
@@ -241,9 +258,13 @@ def render_summary(report: Mapping[str, Any]) -> str:
         lines.append("Not passed:")
         for t in bad:
             first = (t.get("message") or "").splitlines()[0] if t.get("message") else ""
-            pods = t.get("differingPods")
-            who = f" [pods: {', '.join(pods)}]" if pods else ""
+            pods = t.get("differingPods") or []
+            more = (
+                f", ... ({len(pods) - SUMMARY_PODS} more in the report)" if len(pods) > SUMMARY_PODS else ""
+            )
+            who = f" [pods: {', '.join(pods[:SUMMARY_PODS])}{more}]" if pods else ""
             lines.append(f"  {t['outcome']:<15} {t['id']}: {first}{who}")
+    lines.extend(latency.summary_lines(report))
     not_run = report.get("notRunTests") or []
     if not_run:
         shown = ", ".join(not_run[:SUMMARY_NOT_RUN])
@@ -258,6 +279,8 @@ def render_summary(report: Mapping[str, Any]) -> str:
 
 
 SUMMARY_NOT_RUN = 8
+SUMMARY_PODS = 8
+"""Differing pods named per test in the summary (a scale test may differ in hundreds; the report has all)."""
 
 
 def verdict_line(report: Mapping[str, Any]) -> str:
@@ -333,7 +356,8 @@ def render_matrix(reports: Sequence[Mapping[str, Any]], *, labels: Sequence[str]
         "pass = passed, **FAIL** = failed, **rejected** = refused the config, n/e = not expressible, "
         "*not run* = the run stopped before this test"
     )
-    return "\n".join(rows) + "\n\n" + legend + "\n"
+    figures = latency.matrix_table(reports, heads)  # seconds, from the checks that converged
+    return "\n".join(rows) + "\n\n" + legend + "\n" + (f"\n{figures}" if figures else "")
 
 
 def _impl_label(report: Mapping[str, Any]) -> str:

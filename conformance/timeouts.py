@@ -52,6 +52,10 @@ class TimeoutConfig:
     """Extra seconds to keep measuring after the cap expired; the test fails either way."""
     log_wait: float = 10.0
     """Bound for an expected warning to appear in the gateway's log."""
+    hold: float = 8.0
+    """After changes that did not wait for the gateway (the overlap profile), the pools must stay at the
+    final state until this many seconds after the last change, so that a removal the gateway still had
+    pending shows inside the check (smg batches for ~1 s, then drains for 5 s: docs/gateways.md#timing)."""
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

@@ -14,6 +14,7 @@ from conformance import convergence, warnings
 from conformance.contracts import Pod
 from conformance.differences import describe_difference, pod_names_by_ip
 from conformance.evidence import CheckTrace, Evidence, Timeline
+from conformance.latency import ChangeKind, Expectations
 from conformance.scenario.cluster_side import ClusterSide
 from conformance.scenario.gateway_side import GatewaySide, tail
 from conformance.scenario.table import TABLE_SEMANTICS, Row, Table, check_barrier
@@ -34,6 +35,7 @@ class Checks:
     timeouts: TimeoutConfig
     clock: Clock
     semantics: Semantics
+    expectations: Expectations
     _last: tuple[Pools, list[Pod]] | None = None
 
     @property
@@ -57,6 +59,19 @@ class Checks:
 
     def must_converge(self, *, label: str = "converge") -> float:
         """The gateway's pools must equal the reference's for the current cluster state (within the cap)."""
+        return self._converge(label)
+
+    def must_converge_and_hold(self, *, since: float, label: str = "converge-and-hold") -> float:
+        """Converge to the reference within the cap counted from `since` (the clock time of the last
+        change), and stay equal until `timeouts.hold` seconds after it.
+
+        For changes that did not wait for the gateway: a gateway that shows the final state at once but
+        still has a removal pending from an overlapped change (a drain) loses the worker inside the
+        hold, and then must get it back within the cap. Returns the measured time from `since`.
+        """
+        return self._converge(label, since=since, settle=self.timeouts.hold)
+
+    def _converge(self, label: str, *, since: float | None = None, settle: float = 0.0) -> float:
         expected = self.expected()
         return self._checked(
             label,
@@ -68,7 +83,10 @@ class Checks:
                 pods=self.cluster.pods_for_naming,
                 clock=self.clock,
                 trace=trace,
+                since=since,
+                settle=settle,
             ),
+            change=self.expectations.advance(expected),
         )
 
     def must_never_show(self, *names: str, barrier: Row) -> float:
@@ -93,6 +111,7 @@ class Checks:
         if not barrier_ip:
             raise AssertionError(f"barrier pod {barrier.name} got no podIP (cluster problem)")
         expected = self.expected()
+        change = self.expectations.advance(expected)
 
         def name_every_difference(exc: convergence.ConsistencyFailure) -> None:
             exc.expected = expected
@@ -115,6 +134,7 @@ class Checks:
                 trace=trace,
             ),
             on_failure=name_every_difference,
+            change=change,
         )
         return self.must_converge(label="after-barrier")
 
@@ -130,6 +150,7 @@ class Checks:
         expected, pods = self._last
         faults = self.gateway_side.faults
         trace = self._trace(label, expected)
+        stalled = self.clock.stalled()
         try:
             held, served = convergence.must_stay(
                 expected,
@@ -146,7 +167,9 @@ class Checks:
             raise
         if not served:  # the gateway made no LIST: ours must not take the failures
             faults.clear()
-        self.evidence.timing(label if served else f"{label}-not-served", held)
+        self.evidence.timing(
+            label if served else f"{label}-not-served", held, harness=self.clock.stalled() - stalled
+        )
         return held
 
     def expected_warnings(self) -> list[str]:
@@ -156,7 +179,7 @@ class Checks:
     def must_log(self, text: str) -> float:
         """The gateway's log (ANSI stripped) must contain `text` within timeouts.log_wait seconds."""
         trace = self.timeline.begin("log", cap_seconds=self.timeouts.log_wait, expected=None)
-        start = self.clock.now()
+        start, stalled = self.clock.now(), self.clock.stalled()
         try:
             wait_for(
                 lambda: text in strip_ansi(self.gateway_side.log()) or None,
@@ -173,7 +196,7 @@ class Checks:
             ) from None
         took = self.clock.now() - start
         trace.finish("logged", at=self.clock.now(), end=self.clock.now())
-        self.evidence.timing("log", took)
+        self.evidence.timing("log", took, harness=self.clock.stalled() - stalled)
         return took
 
     def _trace(self, label: str, expected: Pools) -> CheckTrace:
@@ -189,16 +212,21 @@ class Checks:
         check: Callable[[CheckTrace], float],
         *,
         on_failure: Callable[[convergence.ConsistencyFailure], None] | None = None,
+        change: ChangeKind | None = None,
     ) -> float:
         """Run one check with its timeline entry; record its time, or its failure as evidence."""
+        trace = self._trace(label, expected)
+        trace.change = None if change is None else change.value
+        stalled = self.clock.stalled()  # the harness's own stalls during the check: reported beside it
         try:
-            took = check(self._trace(label, expected))
+            took = check(trace)
         except convergence.ConsistencyFailure as exc:
             if on_failure is not None:
                 on_failure(exc)
             self._record_failure(exc)
             raise
-        self.evidence.timing(label, took)
+        trace.seconds = took
+        self.evidence.timing(label, took, harness=self.clock.stalled() - stalled)
         return took
 
     def _record_failure(self, exc: convergence.ConsistencyFailure) -> None:

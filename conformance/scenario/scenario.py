@@ -2,9 +2,11 @@
 
 It puts the parts together (conformance/scenario/__init__.py lists them) and offers a test the short
 vocabulary of the suite: `create(pod(...))`, `start(selector=...)`, `set_ready` / `relabel` / `delete`
-/ `wait_gone`, `must_converge()`, `must_never_show(..., barrier=pod(...))`, `must_log(...)`,
-`faults`. Time: `clock=` (fixtures.waiting.Clock) is the one place a run injects the clock every wait
-of the scenario uses (docs/interfaces.md, "conformance/").
+/ `recreate` / `wait_gone`, `must_converge()`, `must_never_show(..., barrier=pod(...))`,
+`must_log(...)`, `faults`; and for changes that do not wait for the gateway, `apply(unready("a"),
+ready("a", at=0.5), tolerance=...)` then `must_converge_and_hold(since=...)` (timed.py). Time:
+`clock=` (fixtures.waiting.Clock) is the one place a run injects the clock every wait of the scenario
+uses (docs/interfaces.md, "conformance/").
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any
 
 from conformance.contracts import Faults, GatewayDriver, PodNamespace, RunningGateway
 from conformance.evidence import Evidence, Timeline
+from conformance.latency import Expectations
 from conformance.scenario.checks import Checks
 from conformance.scenario.cluster_side import ClusterSide
 from conformance.scenario.gateway_side import GatewaySide
 from conformance.scenario.table import TABLE_SEMANTICS, Row, Table
+from conformance.scenario.timed import Applied, Change, apply_changes
 from conformance.timeouts import TimeoutConfig
 from fixtures.waiting import SYSTEM_CLOCK, Clock
 from reference import Semantics, ServiceDiscoveryConfig
@@ -49,6 +53,7 @@ class Scenario(Checks):
         self.timeline = Timeline(clock)
         self.evidence = Evidence(timeline=self.timeline)
         self.table = Table()
+        self.expectations = Expectations()
         self.cluster = ClusterSide(new_namespace=new_namespace, timeline=self.timeline)
         self.gateway_side = GatewaySide(
             driver=driver,
@@ -72,11 +77,12 @@ class Scenario(Checks):
         return self.cluster.other_namespace()
 
     def create(self, *rows: Row, namespace: PodNamespace | None = None) -> None:
-        """Create the table's pods (in the main namespace unless told) and remember their `expect=`."""
-        target = namespace if namespace is not None else self.ns
-        self.cluster.create([row.spec for row in rows], namespace=target)
+        """Create the table's pods and remember their `expect=`: in `namespace`, else in the namespace a
+        row's pod names (`PodSpec.namespace`), else in the main one."""
+        main = self.ns.name
+        self.cluster.create([row.spec for row in rows], namespace=namespace)
         for row in rows:
-            self.table.state(target.name, row)
+            self.table.state(namespace.name if namespace else row.spec.namespace or main, row)
 
     def pods(self) -> list[dict[str, Any]]:
         """Every pod of the test's namespaces, as the API server holds them."""
@@ -91,6 +97,15 @@ class Scenario(Checks):
     def delete(self, name: str, *, grace_seconds: int | None = None) -> None:
         """Delete a pod: grace_seconds None = the cluster's default graceful path, 0 = at once."""
         self.table.forget(self.cluster.delete(name, grace_seconds=grace_seconds), name)
+
+    def recreate(self, name: str) -> None:
+        """Delete the pod at once and create it again: a new uid, a new IP."""
+        self.table.forget(self.cluster.recreate(name), name)
+
+    def apply(self, *changes: Change, tolerance: float) -> Applied:
+        """Make `changes` at their moments without waiting for the gateway (timed.py); NotExpressible
+        when the cluster was more than `tolerance` seconds late with one of them."""
+        return apply_changes(self, changes, clock=self.clock, tolerance=tolerance, evidence=self.evidence)
 
     def wait_gone(self, name: str) -> None:
         """Wait (bounded by pod_ready + the cap) until the API server no longer holds the pod."""

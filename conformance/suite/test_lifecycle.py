@@ -16,7 +16,8 @@ from conformance.suite.labels import APP, OTHER_APP
 GRACE_SECONDS = 3
 
 
-def _two_workers(scenario: Scenario) -> None:
+def two_workers(scenario: Scenario) -> None:
+    """Pods a and b, both regular workers, and the gateway converged on them (test_overlap uses it too)."""
     scenario.create(pod("a", APP, expect="regular"), pod("b", APP, expect="regular"))
     scenario.start(selector=APP)
     scenario.must_converge(label="initial")
@@ -28,7 +29,7 @@ def _two_workers(scenario: Scenario) -> None:
     features=[Feature.READINESS_LOSS],
 )
 def test_unready_pod_removed(scenario: Scenario) -> None:
-    _two_workers(scenario)
+    two_workers(scenario)
     scenario.set_ready("a", False)
     scenario.must_converge(label="unready")
 
@@ -39,7 +40,7 @@ def test_unready_pod_removed(scenario: Scenario) -> None:
     features=[Feature.READINESS_LOSS],
 )
 def test_ready_again_readded(scenario: Scenario) -> None:
-    _two_workers(scenario)
+    two_workers(scenario)
     scenario.set_ready("a", False)
     scenario.must_converge(label="unready")
     scenario.set_ready("a", True)
@@ -52,7 +53,7 @@ def test_ready_again_readded(scenario: Scenario) -> None:
     features=[Feature.RELABEL],
 )
 def test_relabel_out_removed(scenario: Scenario) -> None:
-    _two_workers(scenario)
+    two_workers(scenario)
     scenario.relabel("a", OTHER_APP)
     scenario.must_converge(label="relabelled-out")
 
@@ -63,7 +64,7 @@ def test_relabel_out_removed(scenario: Scenario) -> None:
     features=[Feature.RELABEL],
 )
 def test_relabel_back_in_readded(scenario: Scenario) -> None:
-    _two_workers(scenario)
+    two_workers(scenario)
     scenario.relabel("a", OTHER_APP)
     scenario.must_converge(label="relabelled-out")
     scenario.relabel("a", APP)
@@ -76,7 +77,7 @@ def test_relabel_back_in_readded(scenario: Scenario) -> None:
     features=[Feature.DELETION],
 )
 def test_graceful_delete_removed(scenario: Scenario) -> None:
-    _two_workers(scenario)
+    two_workers(scenario)
     scenario.delete("a", grace_seconds=GRACE_SECONDS)
     scenario.must_converge(label="terminating")
     scenario.wait_gone("a")
@@ -89,7 +90,7 @@ def test_graceful_delete_removed(scenario: Scenario) -> None:
     features=[Feature.DELETION],
 )
 def test_delete_at_once_removed(scenario: Scenario) -> None:
-    _two_workers(scenario)
+    two_workers(scenario)
     scenario.delete("a", grace_seconds=0)
     scenario.wait_gone("a")
     scenario.must_converge(label="deleted")
@@ -101,7 +102,7 @@ def test_delete_at_once_removed(scenario: Scenario) -> None:
     features=[Feature.RECREATION],
 )
 def test_recreate_with_new_ip(scenario: Scenario) -> None:
-    _two_workers(scenario)
+    two_workers(scenario)
     scenario.delete("a", grace_seconds=0)
     scenario.wait_gone("a")
     scenario.create(pod("a", APP, expect="regular"))

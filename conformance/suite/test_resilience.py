@@ -1,11 +1,11 @@
 """resilience: the gateway keeps following the cluster through API server faults (embedded cluster only).
 
 docs/architecture.md#profiles: watch dropped, 410 Expired, LIST failing must not drain
-workers, API server restart. Each test converges, injects one fault through the cluster's fault
-injection (`scenario.faults`; kind and existing clusters have none, so the tests are "not expressible"
-there), then changes the cluster and requires the pools to converge to what the reference says. kube-rs
-gateways re-watch from their last resourceVersion when a stream ends and relist on 410
-(docs/gateways.md#lifecycle).
+workers, API server restart; and an API server that answers slowly. Each test converges, injects one
+fault through the cluster's fault injection (`scenario.faults`; kind and existing clusters have none,
+so the tests are "not expressible" there), then changes the cluster and requires the pools to
+converge to what the reference says. kube-rs gateways re-watch from their last resourceVersion when a
+stream ends and relist on 410 (docs/gateways.md#lifecycle).
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from conformance.scenario import Scenario, pod
 from conformance.suite.labels import APP
 
 FAILING_LISTS = 3
+SLOW_SECONDS = 2.0
+"""How late the slow API server answers every request (the gateway's re-watch and relist included)."""
+GRACE_SECONDS = 30
 
 
 def _converged_with(scenario: Scenario, *names: str) -> None:
@@ -85,3 +88,23 @@ def test_apiserver_restart(scenario: Scenario) -> None:
     scenario.faults.restart()
     scenario.create(pod("b", APP, expect="regular"))
     scenario.must_converge(label="after-restart")
+
+
+@conformance_test(
+    id="resilience-slow-apiserver",
+    description="Changes made while the API server answers every request 2 s late show once it recovers.",
+    features=[Feature.SLOW_APISERVER],
+)
+def test_slow_apiserver(scenario: Scenario) -> None:
+    scenario.create(pod("c", APP, ready=False, expect="-"))
+    _converged_with(scenario, "a", "b")
+    scenario.timeline.mark(f"API server slow ({SLOW_SECONDS:g} s)")
+    scenario.faults.delay(SLOW_SECONDS)
+    scenario.faults.drop_watches()  # the gateway's next watch waits on the slow server
+    # Changes every gateway follows one at a time (docs/gateways.md#lifecycle), made through the slow
+    # server too (a few requests each): a pod turns Ready, another is deleted gracefully.
+    scenario.set_ready("c", True)
+    scenario.delete("a", grace_seconds=GRACE_SECONDS)
+    scenario.faults.delay(0)  # recovered: the cap counts from here
+    scenario.timeline.mark("API server recovered")
+    scenario.must_converge(label="after-recovery")

@@ -13,7 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 #: modules whose import registers benchmarks; add yours here
-MODULES: tuple[str, ...] = ("tests.bench.apiserver", "tests.bench.reference", "tests.bench.fuzz")
+MODULES: tuple[str, ...] = (
+    "tests.bench.apiserver",
+    "tests.bench.reference",
+    "tests.bench.fuzz",
+    "tests.bench.latency",
+    "tests.bench.suite",
+)
 
 
 @dataclass(frozen=True)

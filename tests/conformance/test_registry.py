@@ -37,7 +37,10 @@ def test_suite_declarations_are_unique_and_in_profiles() -> None:
 
 def test_resolve_profiles() -> None:
     assert [p.name for p in resolve_profiles(["pd,core"])] == ["core", "pd"]
-    assert len(resolve_profiles([])) == len(PROFILES)
+    # without --profile: every default profile; a slow one (scale) only when named
+    assert [p.name for p in resolve_profiles([])] == [n for n, p in PROFILES.items() if p.default]
+    assert "scale" in PROFILES and "scale" not in {p.name for p in resolve_profiles([])}
+    assert [p.name for p in resolve_profiles(["scale"])] == ["scale"]
     with pytest.raises(UnknownProfile, match="unknown profile 'nope'"):
         resolve_profiles(["core", "nope"])
 

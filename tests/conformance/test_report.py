@@ -116,6 +116,15 @@ def test_summary_names_profiles_and_failing_pods() -> None:
     assert len(text.splitlines()) <= 8
 
 
+def test_summary_names_at_most_eight_pods_per_test() -> None:
+    pods = [f"ns/w-{i}" for i in range(300)]  # a scale test can differ in hundreds
+    text = render_summary(_report([result("scale", Outcome.FAILED, differingPods=pods)]))
+    line = next(ln for ln in text.splitlines() if "scale:" in ln)
+    assert line.endswith(
+        "[pods: ns/w-0, ns/w-1, ns/w-2, ns/w-3, ns/w-4, ns/w-5, ns/w-6, ns/w-7, ... (292 more in the report)]"
+    )
+
+
 def test_matrix_has_tests_as_rows_and_gateways_as_columns() -> None:
     a = _report([result("one", Outcome.PASSED), result("two", Outcome.PASSED)])
     b = _report([result("one", Outcome.FAILED), result("two", Outcome.NOT_EXPRESSIBLE)])
