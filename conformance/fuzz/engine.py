@@ -4,7 +4,7 @@ Why one: the differential fuzz (a config and a batch of pods) and the stateful f
 program of lifecycle steps) differ only in what a case is; drawing, running, remembering verdicts,
 shrinking, reporting and stopping are the same, so they live here once.
 
-- A Hypothesis example is a *round*: a list of 1 to 2 x slots cases, run side by side (pool.py).
+- A Hypothesis example is a *round*: a list of slots to 2 x slots cases, run side by side (pool.py).
   Hypothesis draws (its database replays a round that failed before, first) until a round fails.
 - The smallest failing case of that round is reported at once, then shrunk on the slots, several
   candidates at a time (shrink.py), when the profile's phases include shrinking. Hypothesis itself
@@ -66,7 +66,7 @@ def fuzz(
     """
     reporter = reporter or Reporter(None)
     run = run or FuzzRun(Tally(gateway=slots.gateway, mode=mode))
-    rounds = st.lists(cases, min_size=1, max_size=2 * slots.count)
+    rounds = st.lists(cases, min_size=slots.count, max_size=2 * slots.count)  # every slot busy
 
     def lookup(batch: Sequence[FuzzScenario]) -> list[Verdict]:
         todo = {case.key(): case for case in batch if case.key() not in run.cache}

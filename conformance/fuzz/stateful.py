@@ -44,14 +44,17 @@ from reference import Semantics, ServiceDiscoveryConfig, selects
 MODE = "stateful"
 PACES = ("settle", "fast")
 GRACEFUL_SECONDS = 30  # a graceful delete keeps the pod terminating for longer than any check
-# Weighted (a repeated op is drawn more often); shrinking goes towards the first, a create.
+# Weighted (a repeated op is drawn more often) towards the moves that end a pod's worker and may bring
+# it back -- what lifecycle bugs get wrong; shrinking goes towards the first, a create.
 MOVES: tuple[str, ...] = (
     "create",
-    "create",
     "flap",
     "flap",
     "relabel-back",
     "relabel-back",
+    "relabel",
+    "relabel",
+    "delete",
     "delete",
     "delete-graceful",
     "delete-graceful",
@@ -59,7 +62,6 @@ MOVES: tuple[str, ...] = (
     "recreate",
     "unready",
     "ready",
-    "relabel",
     "phase",
     "conditions",
 )
