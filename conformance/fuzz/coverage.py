@@ -100,28 +100,29 @@ def judge_everything(config: Any, pods: Sequence[Mapping[str, Any]]) -> None:
 
 
 def exercise(examples: int, steps: int) -> tuple[int, int]:
-    """Draw what a ci run draws and judge it; returns (differential cases, stateful states) judged."""
+    """Draw what a ci run draws (run.strategy: the same rounds) and judge it; returns (differential
+    cases, stateful states) judged."""
     from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
 
-    from conformance.fuzz import differential, stateful
+    from conformance.fuzz import profiles, run
     from conformance.fuzz.pool import DEFAULT_SLOTS
 
     counts = [0, 0]
+    args = run.build_parser().parse_args([])
+    chosen = profiles.fuzz_settings(profiles.CI, max_examples=examples, steps=steps)
     quiet = settings(
         max_examples=examples, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
-    rounds = DEFAULT_SLOTS * 2
 
     @quiet
-    @given(st.lists(differential.cases("coverage"), min_size=1, max_size=rounds))
+    @given(run.strategy("differential", args, chosen, DEFAULT_SLOTS))
     def differential_cases(batch: list[Any]) -> None:
         for case in batch:
             judge_everything(case.config, model_pods({p.name: (p, False, None) for p in case.pods}))
             counts[0] += 1
 
     @quiet
-    @given(st.lists(stateful.programs("coverage", max_steps=steps), min_size=1, max_size=rounds))
+    @given(run.strategy("stateful", args, chosen, DEFAULT_SLOTS))
     def stateful_cases(batch: list[Any]) -> None:
         for case in batch:
             for pods in program_states(case.steps):

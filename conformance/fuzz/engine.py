@@ -18,8 +18,9 @@ shrinking, reporting and stopping are the same, so they live here once.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from hypothesis import Phase, Verbosity, given, reject, settings
 from hypothesis import strategies as st
@@ -29,6 +30,7 @@ from conformance.fuzz.pool import Cancelled, Slots, Verdict
 from conformance.fuzz.reporting import Reporter, Tally
 from conformance.fuzz.scenario import BATCH, FuzzScenario
 from conformance.fuzz.shrink import shrink
+from reference import ServiceDiscoveryConfig
 
 PASSING_KEPT = 20_000  # verdicts of passing cases remembered (failing ones are all kept)
 
@@ -47,18 +49,36 @@ class FuzzRun:
         return self.tally.found
 
 
+def sharing_configs(
+    make_cases: Callable[[st.SearchStrategy[ServiceDiscoveryConfig]], st.SearchStrategy[FuzzScenario]],
+    configs: st.SearchStrategy[ServiceDiscoveryConfig],
+    count: int,
+) -> st.SearchStrategy[list[FuzzScenario]]:
+    """Rounds of `count` to 2 x `count` cases over at most `count` configs drawn for the round: a
+    gateway start (a new config) is most of a short case's cost, so cases share the round's gateways."""
+
+    @st.composite
+    def round_of_cases(draw: st.DrawFn) -> list[FuzzScenario]:
+        chosen = draw(st.lists(configs, min_size=1, max_size=count, unique_by=repr))
+        return draw(st.lists(make_cases(st.sampled_from(chosen)), min_size=count, max_size=2 * count))
+
+    return round_of_cases()
+
+
 def fuzz(
     slots: Slots,
-    cases: st.SearchStrategy[FuzzScenario],
+    cases: st.SearchStrategy[FuzzScenario] | st.SearchStrategy[list[FuzzScenario]],
     fuzz_settings: settings,
     *,
     mode: str,
     reporter: Reporter | None = None,
     seed: int | None = None,
     run: FuzzRun | None = None,
+    by_round: bool = False,
 ) -> FuzzRun:
-    """Fuzz with `cases` on `slots` until the profile's examples are spent, a failure has shrunk, or
-    the run is stopped; returns the run (its `found`: the smallest failing case seen).
+    """Fuzz with `cases` (whole rounds when `by_round`: see `sharing_configs`) on `slots` until the
+    profile's examples are spent, a failure has shrunk, or the run is stopped; returns the run (its
+    `found`: the smallest failing case seen).
 
     KeyboardInterrupt propagates (after the slots have stopped); `run.stopped` then says so and the
     reporter has already written the best example so far. Other errors (a gateway that crashed)
@@ -66,7 +86,11 @@ def fuzz(
     """
     reporter = reporter or Reporter(None)
     run = run or FuzzRun(Tally(gateway=slots.gateway, mode=mode))
-    rounds = st.lists(cases, min_size=slots.count, max_size=2 * slots.count)  # every slot busy
+    if by_round:
+        rounds = cast(st.SearchStrategy[list[FuzzScenario]], cases)
+    else:  # every slot busy
+        one = cast(st.SearchStrategy[FuzzScenario], cases)
+        rounds = st.lists(one, min_size=slots.count, max_size=2 * slots.count)
 
     def lookup(batch: Sequence[FuzzScenario]) -> list[Verdict]:
         todo = {case.key(): case for case in batch if case.key() not in run.cache}

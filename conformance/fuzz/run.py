@@ -25,7 +25,8 @@ from conformance.fuzz import differential, engine, options, profiles, stateful
 from conformance.fuzz.pool import Slots
 from conformance.fuzz.reporting import Reporter, Tally
 from conformance.fuzz.scenario import FuzzScenario
-from reference import Semantics
+from conformance.strategies import discovery_configs
+from reference import Semantics, ServiceDiscoveryConfig
 
 PROG = "python -m conformance.fuzz run"
 
@@ -97,21 +98,27 @@ def _database(args: argparse.Namespace) -> Path | None:
     return profiles.DEFAULT_DATABASE / re.sub(r"[^A-Za-z0-9_.-]+", "-", args.gateway).strip("-")
 
 
-def strategy(mode: str, args: argparse.Namespace, chosen: settings) -> st.SearchStrategy[FuzzScenario]:
-    """The cases of `mode` for this command line."""
+def strategy(
+    mode: str, args: argparse.Namespace, chosen: settings, slots: int
+) -> st.SearchStrategy[list[FuzzScenario]]:
+    """Rounds of the cases of `mode` for this command line, sharing a few configs each (engine.py)."""
     semantics = Semantics.parse(args.semantics)
-    if mode == differential.MODE:
-        return differential.cases(
-            args.gateway, pd_mode=args.pd, igw_mode=args.igw, max_pods=args.max_pods, semantics=semantics
+    configs = discovery_configs(pd_mode=args.pd, igw_mode=args.igw)
+
+    def make(chosen_configs: st.SearchStrategy[ServiceDiscoveryConfig]) -> st.SearchStrategy[FuzzScenario]:
+        if mode == differential.MODE:
+            return differential.cases(
+                args.gateway, configs=chosen_configs, max_pods=args.max_pods, semantics=semantics
+            )
+        return stateful.programs(
+            args.gateway,
+            configs=chosen_configs,
+            max_steps=chosen.stateful_step_count,
+            pace=args.pace,
+            semantics=semantics,
         )
-    return stateful.programs(
-        args.gateway,
-        pd_mode=args.pd,
-        igw_mode=args.igw,
-        max_steps=chosen.stateful_step_count,
-        pace=args.pace,
-        semantics=semantics,
-    )
+
+    return engine.sharing_configs(make, configs, slots)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,12 +186,13 @@ def _fuzz(
                 seed = (seed or 0) + rounds - 1
             run = engine.fuzz(
                 slots,
-                strategy(mode, args, chosen),
+                strategy(mode, args, chosen, slots.count),
                 chosen,
                 mode=mode,
                 reporter=reporter,
                 seed=seed,
                 run=engine.FuzzRun(tallies[mode]),
+                by_round=True,
             )
             reporter.progress(tallies[mode], force=True)
             if run.found is not None:

@@ -25,12 +25,12 @@ from conformance.fuzz import replay
 
 REPO = Path(__file__).resolve().parents[2]
 FOUND = "=== difference found"
-# A bug the differential fuzz finds in its first round: PD + IGW configs whose regular workers (the
-# barrier pod among them) the variant never shows. Every failing check then waits out the cap, so
-# shrinking cannot end before a short --duration does.
-BUGGY = "reference:ignore-igw"
-RUN = ["--mode", "differential", "--pd", "on", "--igw", "on", "--hypothesis-profile", "ci"]
-RUN += ["--hypothesis-seed", "0", "--slots", "2", "--cap", "4", "--settle", "0.4"]
+# A lifecycle bug the stateful fuzz finds in its first rounds (seed 0: after ~10 s, 2 pods / 4 steps,
+# whose shrinking then takes about as long again). That shrinking stops at the deadline with the best
+# case so far is tests/fuzz/test_shrink.py's (no gateway, no timing luck).
+BUGGY = "reference:keep-deleted"
+RUN = ["--mode", "stateful", "--hypothesis-profile", "ci", "--hypothesis-seed", "0", "--slots", "2"]
+RUN += ["--cap", "4", "--settle", "0.4"]
 
 
 class Run:
@@ -81,8 +81,8 @@ class Run:
         return "\n".join(line for _, line in self.lines)
 
 
-def test_a_difference_is_printed_and_written_at_once_and_duration_bounds_shrinking(tmp_path: Path) -> None:
-    duration = 20.0
+def test_a_difference_is_printed_and_written_at_once_and_the_run_ends_by_its_duration(tmp_path: Path) -> None:
+    duration = 30.0
     run = Run("--gateway", BUGGY, *RUN, "--duration", str(duration), out=tmp_path)
     seen = run.wait_for(FOUND, timeout=60)
     written = list(tmp_path.glob("*.yaml"))
@@ -90,12 +90,13 @@ def test_a_difference_is_printed_and_written_at_once_and_duration_bounds_shrinki
     code, took = run.finish()
     out = run.text()
     assert code == exit_status.FAILED, out
-    assert seen < took - 1.0, out  # printed well before the end
+    assert seen < next(at for at, line in run.lines if "shrunk to" in line), out  # before shrinking
     # --duration bounds the whole run, shrinking included (start-up and the stop are extra)
-    assert "stopped shrinking at the --duration deadline" in out and took < duration + 20, out
+    assert took < duration + 20, out
+    assert "stopped shrinking at the --duration deadline" in out or "found a difference (shrunk" in out, out
     assert f"replay: python -m conformance replay {written[0]}" in out
     case = yaml.safe_load(written[0].read_text())
-    assert case["differences"] and case["differences"][0].startswith("missing regular "), case
+    assert case["differences"] and case["differences"][0].startswith("unexpected "), case  # a worker kept
     assert replay.main([str(written[0]), "--cap", "4", "--settle", "0.4"]) == exit_status.FAILED
 
 
