@@ -31,13 +31,13 @@ def test_reference_gateway_shows_no_difference() -> None:
         drun = engine.fuzz(
             slots,
             differential.cases("reference", max_pods=6),
-            profiles.fuzz_settings(profiles.CI, max_examples=2),
+            profiles.fuzz_settings(profiles.CI, max_examples=1),
             mode="differential",
         )
         srun = engine.fuzz(
             slots,
             stateful.programs("reference", max_steps=4),
-            profiles.fuzz_settings(profiles.CI, max_examples=2),
+            profiles.fuzz_settings(profiles.CI, max_examples=1),
             mode="stateful",
         )
     assert drun.found is None, drun.found.describe() if drun.found else ""
