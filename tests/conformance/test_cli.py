@@ -99,7 +99,7 @@ CASES = [
     ([*F, "--out", "{tmp}/a-file"], "--out {tmp}/a-file is not a directory"),
     ([*F, "--pd", "maybe"], "argument --pd: must be any, on or off, got 'maybe'"),
     ([*F, "--hypothesis-profile", "zzz"], "unknown Hypothesis profile 'zzz'"),
-    (["conformance.fuzz"], "usage: python -m conformance.fuzz {run,replay}"),
+    (["conformance.fuzz"], "usage: python -m conformance.fuzz {run,replay,coverage}"),
 ]
 
 
