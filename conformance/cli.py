@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import exit_status, signals, validate
+from conformance.baseline import load_option as load_expectations
 from conformance.features import PROFILES
 from conformance.validate import OneLineParser, UsageError
 from reference import Semantics
@@ -91,6 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", help="ConformanceReport YAML (default: a new reports/<gateway>-<time>-<random>.yaml)"
     )
     parser.add_argument("--junitxml", help="JUnit XML (pytest's own, with the run's completeness)")
+    gate = parser.add_argument_group(
+        "expected outcomes (a CI gate: fail on regressions, conformance/baseline.py)"
+    )
+    gate.add_argument(
+        "--baseline", metavar="REPORT", help="an earlier ConformanceReport: its outcomes are expected"
+    )
+    gate.add_argument(
+        "--expect", metavar="FILE", help="YAML `expectations: {TEST-ID: OUTCOME or {outcome, reason}}`"
+    )
+    gate.add_argument(
+        "--strict-baseline", action="store_true", help="an improvement or other change fails the run too"
+    )
     return parser
 
 
@@ -160,6 +173,7 @@ def pytest_args(
     ]
     if report is not None:
         out += ["--report", str(report)]
+    out += _expectation_args(args)
     out += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "--no-header"]
     out += _selection_args(args)
     if junitxml:
@@ -183,6 +197,15 @@ def _selection_args(args: argparse.Namespace) -> list[str]:
     if args.keyword:
         out += ["-k", args.keyword]
     return out
+
+
+def _expectation_args(args: argparse.Namespace) -> list[str]:
+    """--baseline / --expect / --strict-baseline, passed on to the plugin (a single run only)."""
+    out: list[str] = []
+    for option in ("baseline", "expect"):
+        if getattr(args, option, None):
+            out += [f"--{option}", getattr(args, option)]
+    return out + (["--strict-baseline"] if getattr(args, "strict_baseline", False) else [])
 
 
 class _Verdict:
@@ -362,6 +385,7 @@ def _main(argv: list[str]) -> int:
                 validate.check_output_file(args.report, "--report")
             if args.junitxml:
                 validate.check_output_file(args.junitxml, "--junitxml")
+            load_expectations(args.baseline, args.expect, args.strict_baseline)
             check_selection(args, args.gateway)  # the plugin checks it again, for pytest users
             return run_one(args)
         return run_matrix(args)

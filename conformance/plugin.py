@@ -30,6 +30,7 @@ import pytest
 
 from conformance import outcomes, signals, validate
 from conformance import session as session_state
+from conformance.baseline import check_ids as check_expected_ids
 from conformance.evidence import Evidence
 from conformance.features import PROFILES, selected_by
 from conformance.registry import MARKER, REGISTRY, ConformanceTest, NotExpressible, Outcome, declaration_of
@@ -67,6 +68,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=Semantics.PR_25294.value,
         choices=[member.value for member in Semantics],
         help="the discovery rules expectations come from (default: pr-25294)",
+    )
+    group.addoption("--baseline", default=None, help="judge by an earlier ConformanceReport's outcomes")
+    group.addoption("--expect", default=None, help="judge by a YAML file of test id -> expected outcome")
+    group.addoption(
+        "--strict-baseline", action="store_true", help="an improvement or change also fails the run"
     )
 
 
@@ -129,6 +135,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             close = difflib.get_close_matches(test_id, list(REGISTRY), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f" ({len(REGISTRY)} ids are declared)"
             raise pytest.UsageError(f"unknown test id {test_id!r}{hint}")
+    if run.expectations is not None:
+        try:
+            check_expected_ids(run.expectations, list(REGISTRY))
+        except validate.UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
     run.selected = [d for d in (declaration_of(item) for item in session.items) if d is not None]
     if not run.selected:
         opt = session.config.option

@@ -11,7 +11,7 @@ import contextlib
 import time
 from typing import Any
 
-from conformance import HARNESS_VERSION, validate
+from conformance import HARNESS_VERSION, baseline, validate
 from conformance.features import resolve_profiles
 from conformance.registry import ConformanceTest
 from conformance.report import TestResult, build_report, is_complete
@@ -37,6 +37,12 @@ class ConformanceRun:
             self.semantics = Semantics.parse(getattr(opt, "semantics", Semantics.PR_25294.value))
         except ValueError as exc:
             raise validate.UsageError(str(exc)) from None
+        self.expectations = baseline.load_option(
+            getattr(opt, "baseline", None),
+            getattr(opt, "expect", None),
+            getattr(opt, "strict_baseline", False),
+        )
+        self.strict_baseline = bool(getattr(opt, "strict_baseline", False))
         self.report_path: str | None = opt.report
         if self.report_path:
             validate.check_output_file(self.report_path, "--report")
@@ -88,7 +94,7 @@ class ConformanceRun:
 
     def report(self) -> dict[str, Any]:
         name = getattr(self._driver, "name", self.gateway_name)
-        return build_report(
+        report = build_report(
             results=self.results,
             implementation={"name": name, "version": self.version, "gateway": self.gateway_name},
             harness_version=HARNESS_VERSION,
@@ -100,6 +106,10 @@ class ConformanceRun:
             not_run=self.not_run(),
             incomplete_reason="; ".join(self.stop_reasons) or None,
         )
+        if self.expectations is None:
+            return report
+        verdict = baseline.compare(self.expectations, report, strict=self.strict_baseline)
+        return baseline.with_verdict(report, verdict)  # judged by expectations (conformance/baseline.py)
 
 
 def selection_text(run: ConformanceRun, keyword: str | None, markexpr: str | None) -> str:
