@@ -45,6 +45,8 @@ SUITE = Path(__file__).resolve().parent / "suite"
 REPO = SUITE.parent.parent
 REPORT_DIR = Path("reports")
 CHILD_STOP_SECONDS = 60.0
+CACHE_DIR_VAR = "SGL_CONFORMANCE_CACHE_DIR"
+"""Where `--lf` remembers each gateway's failures (default .pytest_cache/conformance/<gateway>/)."""
 
 
 class InternalError(Exception):
@@ -65,7 +67,16 @@ def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
     parser.add_argument("--timeout-config", help="YAML file with TimeoutConfig fields")
     parser.add_argument("--timeout-override", action="append", default=[], metavar="NAME=SECONDS")
     parser.add_argument("--cluster", default=os.environ.get("SGL_CONFORMANCE_CLUSTER", "embedded"))
-    parser.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
+    parser.add_argument(
+        "-k", dest="keyword", help="only tests matching this pytest -k expression (conformance ids match)"
+    )
+    parser.add_argument(
+        "--lf",
+        "--last-failed",
+        dest="last_failed",
+        action="store_true",
+        help="only the tests that failed in this gateway's last run (all when none failed)",
+    )
     parser.add_argument(
         "--exempt-feature", action="append", default=[], help="a feature not claimed (CamelCase name)"
     )
@@ -83,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="python -m conformance",
         description="Kubernetes service-discovery conformance for SGLang-style gateways. "
-        "Also: `python -m conformance matrix ...`, `python -m conformance replay FILE ...`.",
+        "Also: `python -m conformance matrix ...`, `python -m conformance replay FILE ...`, "
+        "`python -m conformance list`.",
         epilog=exit_status.TABLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -170,6 +182,9 @@ def pytest_args(
         args.cluster,
         "--semantics",
         args.semantics,
+        # pytest's cache (--lf) per gateway: "the last failed" are this gateway's, not another's
+        "-o",
+        f"cache_dir={os.environ.get(CACHE_DIR_VAR) or '.pytest_cache/conformance'}/{gateway_label(gateway)}",
     ]
     if report is not None:
         out += ["--report", str(report)]
@@ -196,6 +211,8 @@ def _selection_args(args: argparse.Namespace) -> list[str]:
         out += ["--exempt-feature", feature]
     if args.keyword:
         out += ["-k", args.keyword]
+    if args.last_failed:
+        out += ["--lf"]
     return out
 
 
@@ -273,7 +290,13 @@ def check_selection(args: argparse.Namespace, gateway: str) -> None:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = pytest.main(
-            [*pytest_args(args, gateway, None, None), "--collect-only", "-p", "no:cacheprovider"]
+            # the whole selection, before --lf narrows it (--lf alone never selects nothing)
+            [
+                *(a for a in pytest_args(args, gateway, None, None) if a != "--lf"),
+                "--collect-only",
+                "-p",
+                "no:cacheprovider",
+            ]
         )
     if code == pytest.ExitCode.INTERRUPTED or signals.first_signal():
         raise KeyboardInterrupt(signals.first_signal() or "SIGINT")  # an interrupt, not a usage error
@@ -363,6 +386,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from conformance.fuzz.replay import main as replay_main
 
             status = replay_main(argv[1:])
+        elif argv and argv[0] == "list":  # the test ids, profiles, features (conformance.listing)
+            from conformance.listing import main as list_main
+
+            status = list_main(argv[1:])
         else:
             status = _main(argv)
     except KeyboardInterrupt:

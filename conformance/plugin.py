@@ -107,6 +107,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             release_run()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's -k deselection, which must see the conformance ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep only the conformance tests whose features the selected profiles cover (and `--test` ids)."""
     run = config.stash[_RUN]
@@ -116,6 +117,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         decl = declaration_of(item)
         if decl is not None:
             item.add_marker(pytest.mark.conformance(decl))
+            item.extra_keyword_matches.add(decl.id)  # `-k lifecycle-unready` names the test a report names
         wanted = decl is None or (
             selected_by(decl.features, run.profiles) and (not run.test_ids or decl.id in run.test_ids)
         )
