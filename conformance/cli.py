@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", help="ConformanceReport YAML (default: a new reports/<gateway>-<time>-<random>.yaml)"
     )
     parser.add_argument("--junitxml", help="JUnit XML (pytest's own, with the run's completeness)")
+    parser.add_argument("--html", help="the report as one self-contained HTML page (timelines per check)")
     gate = parser.add_argument_group(
         "expected outcomes (a CI gate: fail on regressions, conformance/baseline.py)"
     )
@@ -217,9 +218,9 @@ def _selection_args(args: argparse.Namespace) -> list[str]:
 
 
 def _expectation_args(args: argparse.Namespace) -> list[str]:
-    """--baseline / --expect / --strict-baseline, passed on to the plugin (a single run only)."""
+    """--baseline / --expect / --html / --strict-baseline, passed on to the plugin (a single run only)."""
     out: list[str] = []
-    for option in ("baseline", "expect"):
+    for option in ("baseline", "expect", "html"):
         if getattr(args, option, None):
             out += [f"--{option}", getattr(args, option)]
     return out + (["--strict-baseline"] if getattr(args, "strict_baseline", False) else [])
@@ -412,6 +413,8 @@ def _main(argv: list[str]) -> int:
                 validate.check_output_file(args.report, "--report")
             if args.junitxml:
                 validate.check_output_file(args.junitxml, "--junitxml")
+            if args.html:
+                validate.check_output_file(args.html, "--html")
             load_expectations(args.baseline, args.expect, args.strict_baseline)
             check_selection(args, args.gateway)  # the plugin checks it again, for pytest users
             return run_one(args)

@@ -74,6 +74,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--strict-baseline", action="store_true", help="an improvement or change also fails the run"
     )
+    group.addoption("--html", default=None, help="also write the report as one self-contained HTML page")
 
 
 _RUN = pytest.StashKey[ConformanceRun]()
@@ -309,6 +310,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session_state.junit_verdict(session.config, run.final_report)
     if run.report_path:
         write_report(run.final_report, run.report_path)
+    if run.html_path:
+        from conformance.html import write_html
+
+        write_html(run.final_report, run.html_path)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -319,3 +324,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_line(render_summary(run.final_report))
     if run.report_path:
         terminalreporter.write_line(f"report: {run.report_path}")
+    if run.html_path:
+        terminalreporter.write_line(f"html: {run.html_path}")

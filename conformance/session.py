@@ -46,6 +46,9 @@ class ConformanceRun:
         self.report_path: str | None = opt.report
         if self.report_path:
             validate.check_output_file(self.report_path, "--report")
+        self.html_path: str | None = getattr(opt, "html", None)
+        if self.html_path:
+            validate.check_output_file(self.html_path, "--html")
         if getattr(opt, "xmlpath", None):
             validate.check_output_file(opt.xmlpath, "--junitxml")
         self.results: list[TestResult] = []

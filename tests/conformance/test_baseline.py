@@ -7,9 +7,6 @@ computed by the code under test); the end-to-end test runs the reference gateway
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +15,10 @@ import yaml
 
 from conformance import exit_status
 from conformance.baseline import compare, compare_reports, load, with_verdict
-from conformance.cli import CACHE_DIR_VAR
 from conformance.report import exit_status as report_status
 from conformance.report import render_summary
 from conformance.validate import UsageError
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conformance.conftest import FAST_CAP, GateRun, cli
 
 
 def report(outcomes: dict[str, str], *, complete: bool = True, semantics: str = "pr-25294") -> dict[str, Any]:
@@ -121,52 +116,9 @@ def test_expectations_file_forms(tmp_path: Path) -> None:
         load(path, kind="expect")
 
 
-GATE_TESTS = ["igw-mixed-regular-beside-pd", "regular-selector-discovery"]
-FAST_CAP = ["--timeout-override", "max_time_to_consistency=3"]  # the failing check waits the whole cap
-
-
-def cli(*argv: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m conformance`, remembering failures (--lf) in `cache`, not in the checkout."""
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *argv],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, CACHE_DIR_VAR: str(cache)},
-    )
-
-
-@pytest.fixture(scope="module")
-def gate_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """A known-buggy gateway (the reference's ignore-igw variant) on two tests, with expectations that
-    one of them passes (it fails: a regression) and the other fails (it passes: an improvement)."""
-    tmp = tmp_path_factory.mktemp("gate")
-    expect = tmp / "expect.yaml"
-    expect.write_text(
-        "expectations:\n"
-        "  igw-mixed-regular-beside-pd: {outcome: Passed, reason: PR 25294 is in}\n"
-        "  regular-selector-discovery: {outcome: Failed, reason: pretend broken}\n"
-    )
-    out = tmp / "r.yaml"
-    tests = [arg for test_id in GATE_TESTS for arg in ("--test", test_id)]
-    proc = cli(
-        "--gateway",
-        "reference:ignore-igw",
-        "--report",
-        str(out),
-        "--expect",
-        str(expect),
-        *tests,
-        *FAST_CAP,
-        cache=tmp,
-    )
-    return proc, out
-
-
-def test_the_gate_through_the_cli(gate_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+def test_the_gate_through_the_cli(gate_run: GateRun) -> None:
     """Exit 1 on the regression, listed first, then the improvement; both in the written report."""
-    proc, out = gate_run
+    proc, out = gate_run.proc, gate_run.report
     assert proc.returncode == exit_status.FAILED, proc.stdout + proc.stderr
     summary = proc.stdout[proc.stdout.index("Expected outcomes from") :].splitlines()
     assert summary[1] == "  Regressions (1):"
@@ -183,12 +135,10 @@ def test_the_gate_through_the_cli(gate_run: tuple[subprocess.CompletedProcess[st
     assert compare_reports(written, written).to_dict()["matched"] == 2
 
 
-def test_lf_reruns_only_what_failed_last_time(
-    gate_run: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path
-) -> None:
+def test_lf_reruns_only_what_failed_last_time(gate_run: GateRun, tmp_path: Path) -> None:
     """`--lf` through the CLI: after the gate run, only its failed test runs again (same gateway)."""
     out = tmp_path / "lf.yaml"
     argv = ["--gateway", "reference:ignore-igw", "--lf", "--report", str(out), *FAST_CAP]
-    proc = cli(*argv, cache=gate_run[1].parent)
+    proc = cli(*argv, cache=gate_run.cache)
     assert proc.returncode == exit_status.FAILED, proc.stdout + proc.stderr
     assert [t["id"] for t in yaml.safe_load(out.read_text())["tests"]] == ["igw-mixed-regular-beside-pd"]
