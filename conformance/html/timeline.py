@@ -118,7 +118,7 @@ def check_chart(check: Mapping[str, Any], marks: Sequence[Sequence[Any]]) -> Cha
     t1 = max(end, cap if failed else end, float(polls[-1][0]))
     t1 += (t1 - t0) * 0.03
     scale = _Scale(t0, t1)
-    top_count = max([1, *(c for p in polls for c in (*p[1], *p[2]))])
+    top_count = int(max([1, *(c for p in polls for c in (*p[1], *p[2]))]))
     unit = PLOT_HEIGHT / (top_count + 0.5)
 
     def y(count: int, pool_index: int) -> float:
@@ -145,12 +145,12 @@ def check_chart(check: Mapping[str, Any], marks: Sequence[Sequence[Any]]) -> Cha
     for index, pool in enumerate(POOL_NAMES):
         want, got = int(last[1][index]), int(last[2][index])
         if want or got:
-            mark = "  ✗" if want != got else ""
+            flag = "  ✗" if want != got else ""
             chart.ends.append(
                 {
                     "y": TOP + 10 + 13 * len(chart.ends),
                     "pool": pool,
-                    "text": f"{pool}: {got} of {want} expected{mark}",
+                    "text": f"{pool}: {got} of {want} expected{flag}",
                     "differs": want != got,
                 }
             )

@@ -81,7 +81,7 @@ def poll(t: float, expected: list[int], observed: list[int]) -> list[Any]:
     return [t, expected, observed, expected == observed]
 
 
-CHECK = {
+CHECK: dict[str, Any] = {
     "label": "initial",
     "start": 1.0,
     "cap": 16.0,
