@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m conformance",
         description="Kubernetes service-discovery conformance for SGLang-style gateways. "
         "Also: `python -m conformance matrix ...`, `python -m conformance replay FILE ...`, "
-        "`python -m conformance list`.",
+        "`python -m conformance list`, `python -m conformance history ...`.",
         epilog=exit_status.TABLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -387,6 +387,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from conformance.fuzz.replay import main as replay_main
 
             status = replay_main(argv[1:])
+        elif argv and argv[0] == "history":  # one matrix test x release (conformance.history)
+            from conformance.history import main as history_main
+
+            status = history_main(argv[1:])
         elif argv and argv[0] == "list":  # the test ids, profiles, features (conformance.listing)
             from conformance.listing import main as list_main
 

@@ -89,6 +89,11 @@ CASES = [
     ([*C, "--expect", "{tmp}/expect-bad.yaml", *REPORT], "outcome 'Broken' is not one of Passed"),
     ([*C, "--expect", "{tmp}/expect-typo.yaml", *REPORT], "unknown test id 'no-match-x'; did you mean"),
     ([*C, "--strict-baseline", *REPORT], "--strict-baseline needs --baseline or --expect"),
+    # history (conformance/history.py)
+    (
+        ["conformance", "history", "--gateway", "smg", "--versions", "1.8..latest"],
+        "'latest' is not a release",
+    ),
     # matrix
     ([*M, "--gateway", "bogus"], "unknown gateway 'bogus'"),
     ([*M, "--out-dir", "{tmp}/a-file"], "--out-dir {tmp}/a-file is not a directory"),
