@@ -86,6 +86,14 @@ def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
         help=f"the discovery rules expectations come from: {', '.join(m.value for m in Semantics)}",
     )
     parser.add_argument(
+        "--jobs",
+        type=validate.count_arg(1),
+        default=None,
+        metavar="N",
+        help="tests side by side (pytest-xdist workers, each with its own embedded cluster); "
+        "default: chosen from the machine (conformance/machine.py); 1 = one at a time, in order",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="pytest's verbose output, short tracebacks"
     )
 
@@ -161,9 +169,15 @@ def check_common(args: argparse.Namespace, gateways: Sequence[str]) -> None:
 
 
 def pytest_args(
-    args: argparse.Namespace, gateway: str, report: Path | None, junitxml: str | Path | None
+    args: argparse.Namespace,
+    gateway: str,
+    report: Path | None,
+    junitxml: str | Path | None,
+    jobs: int = 1,
 ) -> list[str]:
-    """The pytest command line for one gateway."""
+    """The pytest command line for one gateway (`jobs` > 1: that many xdist workers)."""
+    from conformance.distributed import xdist_args
+
     out = [
         str(SUITE),
         "-p",
@@ -194,7 +208,7 @@ def pytest_args(
     out += _selection_args(args)
     if junitxml:
         out += ["--junitxml", str(junitxml)]
-    return out
+    return out + xdist_args(jobs)
 
 
 def _selection_args(args: argparse.Namespace) -> list[str]:
@@ -244,10 +258,11 @@ class _Verdict:
         self._take(config)
 
 
-def run_one(args: argparse.Namespace) -> int:
+def run_one(args: argparse.Namespace, selected: int) -> int:
     import pytest
 
     from conformance.atomic import replace_atomic, temp_path_beside
+    from conformance.machine import choose_jobs
     from conformance.report import exit_status as report_status
 
     report = (
@@ -256,7 +271,8 @@ def run_one(args: argparse.Namespace) -> int:
     junit_tmp = temp_path_beside(args.junitxml) if args.junitxml else None
     verdict = _Verdict()
     try:
-        code: int = pytest.main(pytest_args(args, args.gateway, report, junit_tmp), plugins=[verdict])
+        jobs = choose_jobs(args.jobs, selected)
+        code: int = pytest.main(pytest_args(args, args.gateway, report, junit_tmp, jobs), plugins=[verdict])
     except KeyboardInterrupt:  # a signal before pytest's session began or after it ended
         code = pytest.ExitCode.INTERRUPTED
     except Exception as exc:
@@ -284,11 +300,24 @@ def run_one(args: argparse.Namespace) -> int:
     return report_status(verdict.report)
 
 
-def check_selection(args: argparse.Namespace, gateway: str) -> None:
-    """Collect the suite quietly, in this process: UsageError for unknown test ids or no test selected."""
+class _Count:
+    """Counts the tests a collection selected (the plugin has deselected the rest by then)."""
+
+    def __init__(self) -> None:
+        self.selected = 0
+
+    def pytest_collection_finish(self, session: Any) -> None:
+        self.selected = len(session.items)
+
+
+def check_selection(args: argparse.Namespace, gateway: str) -> int:
+    """Collect the suite quietly, in this process: UsageError for unknown test ids or no test selected.
+
+    Returns how many tests are selected (a run never starts more workers than that)."""
     import pytest
 
     out, err = io.StringIO(), io.StringIO()
+    count = _Count()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = pytest.main(
             # the whole selection, before --lf narrows it (--lf alone never selects nothing)
@@ -297,7 +326,8 @@ def check_selection(args: argparse.Namespace, gateway: str) -> None:
                 "--collect-only",
                 "-p",
                 "no:cacheprovider",
-            ]
+            ],
+            plugins=[count],
         )
     if code == pytest.ExitCode.INTERRUPTED or signals.first_signal():
         raise KeyboardInterrupt(signals.first_signal() or "SIGINT")  # an interrupt, not a usage error
@@ -309,6 +339,7 @@ def check_selection(args: argparse.Namespace, gateway: str) -> None:
         raise InternalError(
             f"cannot collect the suite (pytest exit {int(code)}): {lines[-1] if lines else ''}"
         )
+    return count.selected
 
 
 def run_matrix(args: argparse.Namespace) -> int:
@@ -329,6 +360,7 @@ def run_matrix(args: argparse.Namespace) -> int:
         report = out_dir / f"{label}.yaml"
         cmd = [sys.executable, "-m", "conformance", "--gateway", gateway, "--report", str(report)]
         cmd += _selection_args(args) + ["--cluster", args.cluster] + (["-v"] if args.verbose else [])
+        cmd += ["--jobs", str(args.jobs)] if args.jobs is not None else []
         started = time.time()
         print(f"== {gateway}", flush=True)
         returncode = _run_child(cmd)
@@ -420,8 +452,8 @@ def _main(argv: list[str]) -> int:
             if args.html:
                 validate.check_output_file(args.html, "--html")
             load_expectations(args.baseline, args.expect, args.strict_baseline)
-            check_selection(args, args.gateway)  # the plugin checks it again, for pytest users
-            return run_one(args)
+            selected = check_selection(args, args.gateway)  # the plugin checks it again, for pytest users
+            return run_one(args, selected)
         return run_matrix(args)
     except UsageError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)

@@ -171,6 +171,8 @@ class Evidence:
     requested_config: dict[str, Any] | None = None
     effective_config: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    harness_seconds: dict[str, float] = field(default_factory=dict)
+    """Per timing key, the seconds the harness itself stalled during that check (left out of its time)."""
     expected: Pools | None = None
     observed: Pools | None = None
     waited_seconds: float | None = None
@@ -182,12 +184,15 @@ class Evidence:
     """Numbers a test measured beyond its checks' timings (the scale tests: workers, time to the first
     and to all of them, the churn rate reached), reported as `figures`."""
 
-    def timing(self, label: str, seconds: float) -> None:
-        """Time one check took, under `label` (a repeated label gets "-2", "-3", ...)."""
+    def timing(self, label: str, seconds: float, *, harness: float = 0.0) -> None:
+        """Time one check took, under `label` (a repeated label gets "-2", "-3", ...), and the seconds
+        of it the harness stalled (not counted in `seconds`)."""
         key, n = label, 2
         while key in self.timings:
             key, n = f"{label}-{n}", n + 1
         self.timings[key] = _ms(seconds)
+        if harness > 0.0005:
+            self.harness_seconds[key] = _ms(harness)
 
     def failure(
         self, *, expected: Pools | None, observed: Pools | None, waited: float, differing: list[str]
@@ -207,6 +212,8 @@ class Evidence:
         elif requested:
             out["config"] = requested
         out["timings"] = dict(self.timings)
+        if self.harness_seconds:
+            out["harnessSeconds"] = dict(self.harness_seconds)
         if self.figures:
             out["figures"] = {key: _ms(value) for key, value in self.figures.items()}
         passed = outcome is Outcome.PASSED

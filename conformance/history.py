@@ -403,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-k", dest="keyword", help="only tests matching this -k expression")
     parser.add_argument("--timeout-override", action="append", default=[], metavar="NAME=SECONDS")
     parser.add_argument("--parallel", type=int, default=2, help="releases run at once (default 2)")
+    parser.add_argument("--jobs", type=int, help="tests side by side within each release's run (--jobs)")
     parser.add_argument(
         "--out-dir", help="reports, logs, history.md/.yaml (default: reports/history-<gw>-...)"
     )
@@ -438,6 +439,8 @@ def main(argv: Sequence[str]) -> int:
             base += [option, value]
     if args.keyword:
         base += ["-k", args.keyword]
+    if args.jobs:
+        base += ["--jobs", str(args.jobs)]
     print(
         f"history of {args.gateway}: {', '.join(versions)} ({args.parallel} at a time) -> {out_dir}",
         flush=True,

@@ -17,6 +17,15 @@ Trustworthy verdicts (the session-level half; the per-test half is above):
   stops the session (every later test would fail the same way);
 - the report always says whether every selected test finished (`complete`), why not, and which never
   ran; it is written atomically, and a JUnit file gets the same verdict as a global property.
+
+Side by side (`-n N`, pytest-xdist; `python -m conformance --jobs N`): the plugin runs in every
+worker and in the controller, and conformance/distributed.py says who does what. Whatever the mode,
+a test's verdict leaves the process that ran it on its teardown report (`_RESULT`, `_NOT_JUDGED`,
+`_IMPLEMENTATION` attributes) and is recorded where reports are logged, so the report is built from
+the same data, in the selection's order, one at a time or side by side.
+
+Load does not decide verdicts: every scenario waits on a conformance.gatewayclock.GatewayClock, which
+leaves the harness's own stalls out of the gateway's time, and records them per check (`harnessSeconds`).
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance import outcomes, signals, validate
+from conformance import distributed, outcomes, signals, validate
 from conformance import session as session_state
 from conformance.baseline import check_ids as check_expected_ids
 from conformance.evidence import Evidence
@@ -45,6 +54,11 @@ _OUTCOME = pytest.StashKey[tuple[Outcome, str]]()
 _SCENARIO = pytest.StashKey["Scenario"]()
 _DURATION = pytest.StashKey[float]()
 _NOT_JUDGED = pytest.StashKey[str]()
+_CONTROLLER = pytest.StashKey[distributed.Controller]()
+# Extra attributes of a conformance test's teardown report (plain data: pytest serialises them for xdist)
+_RESULT = "conformance_result"
+_NOT_JUDGED_ATTR = "conformance_not_judged"
+_IMPLEMENTATION = "conformance_implementation"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -91,14 +105,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(decl): a declared conformance test (conformance.registry)")
     _INTERRUPTS.clear()
     try:
-        config.stash[_RUN] = ConformanceRun(config.option)
+        run = config.stash[_RUN] = ConformanceRun(config.option)
     except validate.UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if distributed.is_worker(config):
+        distributed.become_worker(config)
+    else:
+        config.pluginmanager.register(_Gatherer(run), "conformance-gatherer")
     signals.install()  # pytest then unwinds and every fixture finalizer stops its gateway
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(_RUN, None)
+    controller = config.stash.get(_CONTROLLER, None)
+    if controller is not None:
+        controller.close()
     if run is not None:
         try:
             run.close()
@@ -106,6 +127,39 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             from fixtures.lifetime import release_run
 
             release_run()
+
+
+class _Gatherer:
+    """Records the verdicts that teardown reports carry (in the controller, or the one process)."""
+
+    def __init__(self, run: ConformanceRun) -> None:
+        self.run = run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        implementation = getattr(report, _IMPLEMENTATION, None)
+        if implementation and self.run.implementation is None:
+            self.run.implementation = dict(implementation)
+        not_judged = getattr(report, _NOT_JUDGED_ATTR, None)
+        if not_judged:
+            test_id, why = not_judged
+            self.run.not_judged[test_id] = why
+        data = getattr(report, _RESULT, None)
+        if data:
+            self.run.record(TestResult.from_wire(data))
+
+
+def _selected_by_workers(config: pytest.Config, ids: list[str]) -> None:
+    """The controller's selection: the workers' node ids, checked as a collection in one process is."""
+    run = config.stash[_RUN]
+    distributed.load_suite()
+    chosen = [(nodeid, distributed.declaration_for(nodeid)) for nodeid in ids]
+    _check_selection(config, run, [d for _, d in chosen if d is not None])
+    run.order = {nodeid: index for index, (nodeid, _) in enumerate(chosen)}
+
+
+def _worker_crashed(run: ConformanceRun, nodeid: str) -> None:
+    if not signals.first_signal():  # a worker stopped by our own signal did not crash
+        run.stopped(f"a worker crashed while running {nodeid}")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's -k deselection, which must see the conformance ids
@@ -133,6 +187,21 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     run = session.config.stash.get(_RUN, None)
     if run is None or session.testsfailed:
         return  # a collection error is pytest's to report (the run then counts as incomplete)
+    decls = [d for d in (declaration_of(item) for item in session.items) if d is not None]
+    if distributed.is_worker(session.config):
+        run.selected = decls  # the controller checks the selection and reports it
+    else:
+        _check_selection(session.config, run, decls)
+        run.order = {item.nodeid: index for index, item in enumerate(session.items)}
+    if session.config.option.collectonly:
+        return
+    from fixtures.lifetime import guard_run
+
+    guard_run()  # from here on, whatever the run starts dies with it (a worker's gateways with it)
+
+
+def _check_selection(config: pytest.Config, run: ConformanceRun, decls: list[ConformanceTest]) -> None:
+    """Refuse unknown `--test` ids and a selection without a conformance test (pytest's usage error)."""
     for test_id in run.test_ids:
         if test_id not in REGISTRY:
             close = difflib.get_close_matches(test_id, list(REGISTRY), n=1)
@@ -143,16 +212,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             check_expected_ids(run.expectations, list(REGISTRY))
         except validate.UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
-    run.selected = [d for d in (declaration_of(item) for item in session.items) if d is not None]
+    run.selected = decls
     if not run.selected:
-        opt = session.config.option
+        opt = config.option
         selection = session_state.selection_text(run, opt.keyword, opt.markexpr)
         raise pytest.UsageError(f"{selection} selects no conformance test")
-    if session.config.option.collectonly:
-        return
-    from fixtures.lifetime import guard_run
 
-    guard_run()  # from here on, whatever the run starts dies with it
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """A worker runs no further test once another worker found the run cannot go on (RunDir.stop)."""
+    run_dir = distributed.worker_run_dir(item.config)
+    reason = run_dir.stop_reason() if run_dir is not None else None
+    if reason is None:
+        return None
+    item.session.shouldstop = reason
+    return True  # not run: the test stays in the report's notRunTests
 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
@@ -161,16 +236,34 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
         _SESSION[0].shouldstop = f"interrupted by {signals.first_signal()}"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's (trylast) sessionstart starts the workers
 def pytest_sessionstart(session: pytest.Session) -> None:
     _SESSION[:] = [session]
+    config = session.config
+    if distributed.is_controller(config):  # known only now: xdist registers it in its pytest_configure
+        run = config.stash[_RUN]
+        controller = distributed.Controller(
+            on_selection=lambda ids: _selected_by_workers(config, ids),
+            on_crash=lambda nodeid, report: _worker_crashed(run, nodeid),
+        )
+        config.stash[_CONTROLLER] = controller
+        config.pluginmanager.register(controller, "conformance-controller")
+        from fixtures.lifetime import guard_run
+
+        guard_run()  # the workers inherit this run's cookie: the reaper takes them if we die
 
 
 _SESSION: list[pytest.Session] = []
 
 
 def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-    """Remember why the session stopped (a signal, or pytest's own stop after a failed preparation)."""
+    """Remember why the session stopped (a signal, or pytest's own stop after a failed preparation);
+    a controller passes a signal on to its workers, which unwind their tests."""
     _INTERRUPTS.append(signals.first_signal() or type(excinfo.value).__name__)
+    if signals.first_signal() and _SESSION:
+        controller = _SESSION[0].config.stash.get(_CONTROLLER, None)
+        if controller is not None:
+            controller.forward(signals.first_signal())
 
 
 _INTERRUPTS: list[str] = []
@@ -187,6 +280,7 @@ def scenario(
 ) -> Iterator[Scenario]:
     """A Scenario: fresh namespaces, one gateway; all stopped / deleted afterwards, on failure too."""
     from conformance.contracts import PodNamespace
+    from conformance.gatewayclock import GatewayClock
     from conformance.scenario import Scenario
     from fixtures.clusters.podspec import DEFAULT_WORKER_PORT
 
@@ -215,6 +309,7 @@ def scenario(
         relies_on=decl.relies_on if decl else (),
         semantics=conformance_run.semantics,
         faults=getattr(provider, "faults", None),  # embedded only: the resilience profile
+        clock=GatewayClock().as_clock(),  # the harness's own stalls are not the gateway's time
     )
     request.node.stash[_SCENARIO] = scn
     try:
@@ -252,14 +347,20 @@ def pytest_runtest_makereport(
             scn = item.stash.get(_SCENARIO, None)
             outcomes.keep_log_tail(scn.evidence if scn is not None else None, call)
     if report.when == "teardown":
+        implementation = item.config.stash[_RUN].implementation_seen()
+        if implementation is not None:
+            setattr(report, _IMPLEMENTATION, implementation)
         why_not = item.stash.get(_NOT_JUDGED, None)
         if why_not is not None:
-            run = item.config.stash[_RUN]
-            run.stopped(f"{decl.id}: {why_not}")
+            setattr(report, _NOT_JUDGED_ATTR, [decl.id, why_not])
             if why_not.startswith(outcomes.SETUP_FAILED):
                 item.session.shouldstop = why_not  # every later test would fail the same way
+                run_dir = distributed.worker_run_dir(item.config)
+                if run_dir is not None:
+                    run_dir.stop(why_not)  # ... on the other workers too
             return report
-        result = _record(item, decl, report)
+        result = _result(item, decl, report)
+        setattr(report, _RESULT, result.to_wire())
         # JUnit (pytest's --junitxml) carries the verdict and the pods that differ as properties
         report.user_properties.append(("conformance.id", decl.id))
         report.user_properties.append(("conformance.outcome", result.outcome.value))
@@ -269,14 +370,13 @@ def pytest_runtest_makereport(
     return report
 
 
-def _record(item: pytest.Item, decl: ConformanceTest, teardown: pytest.TestReport) -> TestResult:
-    run = item.config.stash[_RUN]
+def _result(item: pytest.Item, decl: ConformanceTest, teardown: pytest.TestReport) -> TestResult:
     outcome, message = item.stash.get(_OUTCOME, (Outcome.FAILED, "test did not run"))
     if outcome is Outcome.PASSED and teardown.failed:
         outcome, message = Outcome.FAILED, f"teardown failed: {str(teardown.longrepr).splitlines()[-1]}"
     scn = item.stash.get(_SCENARIO, None)
     evidence = scn.evidence if scn is not None else Evidence()
-    result = TestResult(
+    return TestResult(
         id=decl.id,
         description=decl.description,
         features=[str(f) for f in decl.features],
@@ -286,16 +386,14 @@ def _record(item: pytest.Item, decl: ConformanceTest, teardown: pytest.TestRepor
         duration=item.stash.get(_DURATION, 0.0),
         evidence=evidence.to_report(outcome),
     )
-    run.results.append(result)
-    return result
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Build the report once (before the terminal summary and JUnit) and write it when asked."""
     run = session.config.stash.get(_RUN, None)
-    if run is None or not run.selected:
-        return  # stopped before the selection was known: nothing to report (the CLI says so)
+    if run is None or not run.selected or distributed.is_worker(session.config):
+        return  # stopped before the selection was known (the CLI says so), or a worker: not its job
     if run.not_run():
         if _INTERRUPTS:
             run.stopped(session_state.interruption(_INTERRUPTS[0]))
@@ -308,6 +406,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             )
     run.final_report = run.report()
     session_state.junit_verdict(session.config, run.final_report)
+    session_state.junit_in_order(session.config, run.order)
     if run.report_path:
         write_report(run.final_report, run.report_path)
     if run.html_path:

@@ -22,7 +22,9 @@ earlier report is replaced only by a whole new one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +76,19 @@ class TestResult:
             out["message"] = self.message
         out.update({k: v for k, v in self.evidence.items() if v not in (None, {}, [], "")})
         return out
+
+    def to_wire(self) -> dict[str, Any]:
+        """Plain data (str, numbers, lists, dicts) for a pytest report travelling from an xdist worker."""
+        data = dataclasses.asdict(self)
+        data["outcome"] = self.outcome.value
+        wire: dict[str, Any] = json.loads(json.dumps(data, default=str))  # anything exotic becomes text
+        return wire
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> TestResult:
+        fields = dict(data)
+        fields["outcome"] = Outcome(fields["outcome"])
+        return cls(**fields)
 
 
 def profile_status(

@@ -3,6 +3,13 @@ selection, the results and why the run stopped early -- and the report built fro
 
 Split from the pytest plugin (conformance/plugin.py), which only wires this into pytest's hooks.
 Every option is checked here, in the constructor, before anything is started (validate.UsageError).
+
+The same object lives in every process of a run: in a run side by side (pytest-xdist,
+conformance/distributed.py) each worker has one that drives its own tests (its own driver and its
+own embedded cluster) and the controller has one that only gathers what the workers' reports carry
+(`record`, `not_judged`, `implementation`) and builds the report. A run one at a time is both in one
+process. Either way results are put in the order of the selection, so the report does not depend on
+which test finished first.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from typing import Any
 
 from conformance import HARNESS_VERSION, baseline, validate
 from conformance.features import resolve_profiles
+from conformance.outcomes import SETUP_FAILED
 from conformance.registry import ConformanceTest
 from conformance.report import TestResult, build_report, is_complete
 from conformance.timeouts import TimeoutConfig
@@ -54,6 +62,9 @@ class ConformanceRun:
         self.results: list[TestResult] = []
         self.selected: list[ConformanceTest] = []
         self.stop_reasons: list[str] = []
+        self.not_judged: dict[str, str] = {}  # test id -> why the test says nothing about the gateway
+        self.implementation: dict[str, str] | None = None  # name and version, from whoever ran a test
+        self.order: dict[str, int] = {}  # node id -> place in the selection (JUnit's order)
         self.started = time.monotonic()
         self._driver: Any = None
         self._provider: Any = None
@@ -81,6 +92,17 @@ class ConformanceRun:
             self._provider = provider.start() if hasattr(provider, "start") else provider
         return self._provider
 
+    def implementation_seen(self) -> dict[str, str] | None:
+        """The gateway's name and version, if this process made its driver (for the workers' reports)."""
+        if self._driver is None:
+            return None
+        return {"name": str(getattr(self._driver, "name", self.gateway_name)), "version": self.version}
+
+    def record(self, result: TestResult) -> None:
+        """A finished test's verdict (from this process or from a worker's report)."""
+        if all(r.id != result.id for r in self.results):
+            self.results.append(result)
+
     def close(self) -> None:
         if self._provider is not None:
             with contextlib.suppress(Exception):
@@ -95,11 +117,35 @@ class ConformanceRun:
         if reason not in self.stop_reasons:
             self.stop_reasons.append(reason)
 
+    def _index(self, test_id: str) -> int:
+        order = {t.id: i for i, t in enumerate(self.selected)}
+        return order.get(test_id, len(order))
+
+    def _reasons(self) -> list[str]:
+        """Why the run is incomplete: tests that could not be judged first, in selection order.
+
+        A gateway that cannot be prepared stops the run at the first test that tries (one at a time,
+        that is the only one); side by side several tests may try at once and fail the same way: the
+        first in selection order stands for them all, so the reason reads the same either way.
+        """
+        reasons: list[str] = []
+        prepared_failure = False
+        for test_id in sorted(self.not_judged, key=self._index):
+            why = self.not_judged[test_id]
+            if why.startswith(SETUP_FAILED):
+                if prepared_failure:
+                    continue
+                prepared_failure = True
+            reasons.append(f"{test_id}: {why}")
+        return reasons + [r for r in self.stop_reasons if r not in reasons]
+
     def report(self) -> dict[str, Any]:
-        name = getattr(self._driver, "name", self.gateway_name)
+        impl = self.implementation or self.implementation_seen() or {}
+        name = impl.get("name", self.gateway_name)
+        version = impl.get("version", self.version)
         report = build_report(
-            results=self.results,
-            implementation={"name": name, "version": self.version, "gateway": self.gateway_name},
+            results=sorted(self.results, key=lambda r: self._index(r.id)),
+            implementation={"name": name, "version": version, "gateway": self.gateway_name},
             harness_version=HARNESS_VERSION,
             cluster_provider=self.cluster_name,
             semantics_version=self.semantics.value,
@@ -107,7 +153,7 @@ class ConformanceRun:
             profiles=[p.name for p in self.profiles],
             wall_seconds=time.monotonic() - self.started,
             not_run=self.not_run(),
-            incomplete_reason="; ".join(self.stop_reasons) or None,
+            incomplete_reason="; ".join(self._reasons()) or None,
         )
         if self.expectations is None:
             return report
@@ -144,3 +190,18 @@ def junit_verdict(config: Any, report: dict[str, Any]) -> None:
     if not is_complete(report):
         xml.add_global_property("conformance.incompleteReason", report.get("incompleteReason", ""))
         xml.add_global_property("conformance.notRunTests", ",".join(report.get("notRunTests") or []))
+
+
+def junit_in_order(config: Any, order: dict[str, int]) -> None:
+    """Put pytest's JUnit test cases in the selection's order (side by side they arrive as they finish).
+
+    `order` maps node ids to their place in the selection; entries not in it keep their place at the end.
+    """
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # pragma: no cover - pytest moved it; JUnit then keeps the arrival order
+        return
+    xml = config.stash.get(xml_key, None)
+    reporters = getattr(xml, "node_reporters_ordered", None)
+    if isinstance(reporters, list):
+        reporters.sort(key=lambda r: order.get(getattr(r, "id", ""), len(order)))

@@ -150,6 +150,7 @@ class Checks:
         expected, pods = self._last
         faults = self.gateway_side.faults
         trace = self._trace(label, expected)
+        stalled = self.clock.stalled()
         try:
             held, served = convergence.must_stay(
                 expected,
@@ -166,7 +167,9 @@ class Checks:
             raise
         if not served:  # the gateway made no LIST: ours must not take the failures
             faults.clear()
-        self.evidence.timing(label if served else f"{label}-not-served", held)
+        self.evidence.timing(
+            label if served else f"{label}-not-served", held, harness=self.clock.stalled() - stalled
+        )
         return held
 
     def expected_warnings(self) -> list[str]:
@@ -176,7 +179,7 @@ class Checks:
     def must_log(self, text: str) -> float:
         """The gateway's log (ANSI stripped) must contain `text` within timeouts.log_wait seconds."""
         trace = self.timeline.begin("log", cap_seconds=self.timeouts.log_wait, expected=None)
-        start = self.clock.now()
+        start, stalled = self.clock.now(), self.clock.stalled()
         try:
             wait_for(
                 lambda: text in strip_ansi(self.gateway_side.log()) or None,
@@ -193,7 +196,7 @@ class Checks:
             ) from None
         took = self.clock.now() - start
         trace.finish("logged", at=self.clock.now(), end=self.clock.now())
-        self.evidence.timing("log", took)
+        self.evidence.timing("log", took, harness=self.clock.stalled() - stalled)
         return took
 
     def _trace(self, label: str, expected: Pools) -> CheckTrace:
@@ -214,6 +217,7 @@ class Checks:
         """Run one check with its timeline entry; record its time, or its failure as evidence."""
         trace = self._trace(label, expected)
         trace.change = None if change is None else change.value
+        stalled = self.clock.stalled()  # the harness's own stalls during the check: reported beside it
         try:
             took = check(trace)
         except convergence.ConsistencyFailure as exc:
@@ -222,7 +226,7 @@ class Checks:
             self._record_failure(exc)
             raise
         trace.seconds = took
-        self.evidence.timing(label, took)
+        self.evidence.timing(label, took, harness=self.clock.stalled() - stalled)
         return took
 
     def _record_failure(self, exc: convergence.ConsistencyFailure) -> None:

@@ -52,9 +52,8 @@ def conformance_argv(workspace: Path, out_dir: Path) -> list[str]:
             argv += [f"--{option}", _caller_path(_input(option), workspace)]
     if _input("strict-baseline").lower() == "true":
         argv.append("--strict-baseline")
-    jobs = _input("jobs") or "1"
-    if jobs != "1":
-        argv += ["--jobs", jobs]
+    if _input("jobs"):
+        argv += ["--jobs", _input("jobs")]
     cluster = _input("cluster") or "embedded"
     if cluster != "embedded":
         argv += ["--cluster", cluster]

@@ -228,6 +228,17 @@ def _with(path: tuple[str | int, ...], value: object, name: str = "t1") -> dict:
             [{"type": "Ready", "status": True}],
             "bool into Go struct field PodCondition.status.conditions.status of type string",
         ),
+        (  # deep in fields the server never reads: the whole OpenAPI type is checked
+            ("spec", "securityContext"),
+            {"runAsUser": "root"},
+            "string into Go struct field PodSecurityContext.spec.securityContext.runAsUser of type int64",
+        ),
+        (
+            ("spec", "containers", 0, "env"),
+            [{"name": "A", "valueFrom": {"fieldRef": {"fieldPath": 1}}}],
+            "number into Go struct field ObjectFieldSelector.spec.containers.env.valueFrom.fieldRef.fieldPath"
+            " of type string",
+        ),
     ],
 )
 def test_wrong_type_is_400_naming_the_field(
@@ -240,6 +251,40 @@ def test_wrong_type_is_400_naming_the_field(
     bare_rest.create_pod("t1")
     resp = bare_rest.call("PUT", PODS + "/t1", json=_with(path, value))
     assert expected in assert_status(resp, 400, "BadRequest")["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "expected"),
+    [
+        (
+            "/apis/apps/v1/namespaces/default/deployments",
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "d1"},
+                "spec": {"replicas": "3", "selector": {"matchLabels": {"app": "d"}}},
+            },
+            'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into'
+            " Go struct field DeploymentSpec.spec.replicas of type int32",
+        ),
+        (
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
+            {"metadata": {"name": "r1"}, "rules": [{"verbs": "get", "resources": ["pods"]}]},
+            'Role in version "v1" cannot be handled as a Role: json: cannot unmarshal string into'
+            " Go struct field PolicyRule.rules.verbs of type []string",
+        ),
+        (
+            "/api/v1/namespaces/default/serviceaccounts",
+            {"metadata": {"name": "sa1"}, "automountServiceAccountToken": "yes"},
+            'ServiceAccount in version "v1" cannot be handled as a ServiceAccount: json: cannot unmarshal'
+            " string into Go struct field ServiceAccount.automountServiceAccountToken of type bool",
+        ),
+    ],
+)
+def test_wrong_type_in_other_kinds_is_400(bare_rest: Rest, path: str, body: dict, expected: str) -> None:
+    """Every served kind is decoded against its type, not only Pods and Namespaces."""
+    assert assert_status(bare_rest.call("POST", path, json=body), 400, "BadRequest")["message"] == expected
+    assert bare_rest.get(path + "/" + body["metadata"]["name"]).status_code == 404
 
 
 def test_metadata_null_is_an_absent_metadata(bare_rest: Rest) -> None:

@@ -18,6 +18,7 @@ MODULES: tuple[str, ...] = (
     "tests.bench.reference",
     "tests.bench.fuzz",
     "tests.bench.latency",
+    "tests.bench.suite",
 )
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tests.chaos.trials import KIND_SECONDS, SIGNALS, Result, Trial, run_trial
 
-DEFAULT_KINDS = ("reference", "smg", "smg-install", "matrix", "fuzz")
+DEFAULT_KINDS = ("reference", "smg", "smg-install", "matrix", "fuzz", "parallel")
 
 
 def plan(trials: int, seed: int, kinds: list[str], signals: list[str]) -> list[Trial]:

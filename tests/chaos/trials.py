@@ -34,9 +34,19 @@ from tests.chaos.procs import COOKIE_VAR, RunWatch
 REPO = Path(__file__).resolve().parents[2]
 SELECTION = ["--profile", "core", "-k", "regular_selector"]  # one quick test: regular-selector-discovery
 SELECTED_ID = "regular-selector-discovery"
+# Three tests side by side (three xdist workers, each with its own cluster): interrupts reach a controller.
+PARALLEL = ["--profile", "core", "-k", "regular_selector or multi_label or no_match", "--jobs", "3"]
+PARALLEL_IDS = ["regular-selector-discovery", "multi-label-and", "no-match"]
 SIGNALS = ("SIGINT", "SIGTERM", "SIGKILL", "SIGINT*2")
 # Upper end of the random kill moment per kind: about the length of an undisturbed run.
-KIND_SECONDS = {"reference": 7.0, "smg": 9.0, "smg-install": 35.0, "matrix": 18.0, "fuzz": 12.0}
+KIND_SECONDS = {
+    "reference": 7.0,
+    "smg": 9.0,
+    "smg-install": 35.0,
+    "matrix": 18.0,
+    "fuzz": 12.0,
+    "parallel": 14.0,
+}
 STOP_BOUND = {"SIGINT": 30.0, "SIGTERM": 30.0, "SIGINT*2": 5.0, "SIGKILL": 5.0}
 LEFTOVER_GRACE = 10.0  # the reaper sweeps within milliseconds; this is for a loaded machine
 SAMPLE_EVERY = 0.05
@@ -84,6 +94,17 @@ def command(kind: str, workdir: Path) -> tuple[list[str], dict[str, str]]:
         extra = {"SGL_CONFORMANCE_GATEWAYS_DIR": str(workdir / "gateways")} if kind == "smg-install" else {}
         argv = [*py, "conformance", "--gateway", gateway, *SELECTION, "--report", str(workdir / "run.yaml")]
         return argv, extra
+    if kind == "parallel":
+        argv = [
+            *py,
+            "conformance",
+            "--gateway",
+            "reference",
+            *PARALLEL,
+            "--report",
+            str(workdir / "run.yaml"),
+        ]
+        return argv, {}
     if kind == "matrix":
         gateways = ["--gateway", "reference", "--gateway", "smg"]
         return [*py, "conformance", "matrix", *gateways, *SELECTION, "--out-dir", str(workdir / "m")], {}
@@ -194,7 +215,8 @@ def _judge(result: Result, workdir: Path, output: str) -> None:
         )
         if report is not None and report.get("complete") is True:
             tests = report.get("tests") or []
-            if [(t.get("id"), t.get("outcome")) for t in tests] != [(SELECTED_ID, "Passed")]:
+            selected = PARALLEL_IDS if trial.kind == "parallel" else [SELECTED_ID]
+            if [(t.get("id"), t.get("outcome")) for t in tests] != [(i, "Passed") for i in selected]:
                 result.problems.append(f"{name} claims completeness but holds {[t.get('id') for t in tests]}")
     complete = bool(reports) and all(r is not None and r.get("complete") is True for r in reports.values())
     if trial.kind == "fuzz":

@@ -29,6 +29,8 @@ from fixtures.clusters.waiting import wait_until
 from fixtures.workers import WorkerSpec
 
 PORT = 8000
+# One harness worker shares the module's cluster (xdist's loadgroup), as one process would.
+pytestmark = pytest.mark.xdist_group("existing-cluster")
 
 
 @pytest.fixture(scope="module")

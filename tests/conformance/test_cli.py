@@ -185,6 +185,7 @@ def bad_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, BadRun]:
         return {i: future.result() for i, future in futures.items()}
 
 
+@pytest.mark.xdist_group("bad-input")  # one worker makes the module's runs once (the bad_runs fixture)
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[_id(c) for c in CASES])
 def test_bad_input_is_one_line_exit_2_and_starts_nothing(index: int, bad_runs: dict[int, BadRun]) -> None:
     run, message = bad_runs[index], CASES[index][1]

@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.test_proof import SuiteRun, names_pod, outcomes
+from tests.conformance.test_proof import Plan, SuiteRun, names_pod, outcomes
 
 pytestmark = [pytest.mark.gateway, pytest.mark.slow]
 
@@ -48,11 +48,11 @@ OVERLAP = {
 NEW = OVERLAP | {"resilience-slow-apiserver"}
 SELECT = ("--profile", "overlap,resilience", *(arg for tid in sorted(NEW) for arg in ("--test", tid)))
 
-RUNS: dict[str, tuple[str, ...]] = {
-    "smg": ("smg", *SELECT),
-    "sglang-router": ("sglang-router", *SELECT, "--timeout-override", "max_time_to_consistency=6"),
-    "reference-scale": ("reference", "--profile", "scale"),
-    "sglang-router-scale": ("sglang-router", "--profile", "scale", "--test", "scale-regular"),
+RUNS: dict[str, Plan] = {
+    "smg": Plan("smg", SELECT, 2),
+    "sglang-router": Plan("sglang-router", (*SELECT, "--timeout-override", "max_time_to_consistency=6"), 2),
+    "reference-scale": Plan("reference", ("--profile", "scale"), 1),
+    "sglang-router-scale": Plan("sglang-router", ("--profile", "scale", "--test", "scale-regular"), 1),
 }
 
 
@@ -62,8 +62,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SuiteRu
     workdir = tmp_path_factory.mktemp("proof-overlap")
     with contextlib.ExitStack() as stops:
         started = {}
-        for name, (gateway, *args) in RUNS.items():
-            started[name] = run = SuiteRun(name, gateway, tuple(args), workdir)
+        for name, plan in RUNS.items():
+            started[name] = run = SuiteRun(name, plan, workdir)
             stops.callback(run.stop)
         yield started
 
