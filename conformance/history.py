@@ -55,6 +55,8 @@ class Column:
     exit_status: int | None = None
     seconds: float = 0.0
     log: Path | None = None
+    summary: str = ""
+    """One line on how the release went (printed once it is counted as done)."""
 
 
 @dataclass
@@ -189,7 +191,7 @@ def release_column(
     if why:
         column.cannot_run, column.exit_status = why, status
         column.seconds = time.monotonic() - started
-        say(f"{target}: cannot run: {why}")
+        column.summary = f"cannot run: {why}"
         return column
     report = out_dir / f"{version}.yaml"
     say(f"{target}: probe ran; running the suite")
@@ -199,16 +201,14 @@ def release_column(
     if report.is_file():
         column.report = load_report(report)
         tests = column.report.get("tests") or []
-        counts = {
-            s: sum(1 for t in tests if MATRIX_SYMBOL.get(t["outcome"]) == s) for s in ("pass", "**FAIL**")
-        }
-        say(
-            f"{target}: done in {column.seconds:.0f} s: {len(tests)} tests, {counts['pass']} passed, "
-            f"{len(tests) - counts['pass']} not (exit {column.exit_status})"
+        passed = sum(1 for t in tests if t["outcome"] == "Passed")
+        column.summary = (
+            f"done in {column.seconds:.0f} s: {len(tests)} tests, {passed} passed, "
+            f"{len(tests) - passed} not (exit {column.exit_status})"
         )
     else:
         column.cannot_run = f"no report (exit {column.exit_status}; see {log.name})"
-        say(f"{target}: {column.cannot_run}")
+        column.summary = column.cannot_run
     return column
 
 
@@ -254,7 +254,8 @@ def run_history(
             while pending:
                 done, pending = wait(pending, timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED)
                 for future in done:
-                    columns[futures[future]] = future.result()
+                    column = columns[futures[future]] = future.result()
+                    progress(f"{gateway}@{column.version}: {column.summary}")
                 if not done:
                     running = ", ".join(futures[f] for f in pending if f.running())
                     progress(f"still running: {running}")

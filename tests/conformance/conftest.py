@@ -3,7 +3,8 @@
 A known-buggy gateway (the reference's ignore-igw variant: it drops regular pods beside PD pods) runs
 two tests with expectations that one passes (it fails: a regression) and the other fails (it
 passes: an improvement), writing the YAML and the HTML report. One run for all of them keeps the
-default test run fast; the failing check's cap is lowered to 3 s because it waits the whole cap.
+default test run fast (GATE_GROUP keeps its readers on one xdist worker); the failing check's cap is
+lowered to 3 s because it waits the whole cap.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from conformance.cli import CACHE_DIR_VAR
 
 REPO = Path(__file__).resolve().parents[2]
 GATE_TESTS = ["igw-mixed-regular-beside-pd", "regular-selector-discovery"]
-FAST_CAP = ["--timeout-override", "max_time_to_consistency=3"]
+FAST_CAP = ["--timeout-override", "max_time_to_consistency=3", "--jobs", "1"]  # two tests: no workers
+GATE_GROUP = pytest.mark.xdist_group("gate-run")
+"""Tests that read the gate run: on one xdist worker, so the run happens once."""
 
 
 def cli(*argv: str, cache: Path) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ from conformance.baseline import compare, compare_reports, load, with_verdict
 from conformance.report import exit_status as report_status
 from conformance.report import render_summary
 from conformance.validate import UsageError
-from tests.conformance.conftest import FAST_CAP, GateRun, cli
+from tests.conformance.conftest import FAST_CAP, GATE_GROUP, GateRun, cli
 
 
 def report(outcomes: dict[str, str], *, complete: bool = True, semantics: str = "pr-25294") -> dict[str, Any]:
@@ -116,6 +116,7 @@ def test_expectations_file_forms(tmp_path: Path) -> None:
         load(path, kind="expect")
 
 
+@GATE_GROUP
 def test_the_gate_through_the_cli(gate_run: GateRun) -> None:
     """Exit 1 on the regression, listed first, then the improvement; both in the written report."""
     proc, out = gate_run.proc, gate_run.report
@@ -135,6 +136,7 @@ def test_the_gate_through_the_cli(gate_run: GateRun) -> None:
     assert compare_reports(written, written).to_dict()["matched"] == 2
 
 
+@GATE_GROUP
 def test_lf_reruns_only_what_failed_last_time(gate_run: GateRun, tmp_path: Path) -> None:
     """`--lf` through the CLI: after the gate run, only its failed test runs again (same gateway)."""
     out = tmp_path / "lf.yaml"

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from conformance.html.timeline import check_chart, overview
-from tests.conformance.conftest import GateRun
+from tests.conformance.conftest import GATE_GROUP, GateRun
 
 
 class Page(HTMLParser):
@@ -40,6 +40,7 @@ class Page(HTMLParser):
         ]
 
 
+@GATE_GROUP
 def test_the_page_of_a_failing_run(gate_run: GateRun) -> None:
     text = gate_run.html.read_text()
     page = Page(text)
