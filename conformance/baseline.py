@@ -213,9 +213,11 @@ def summary_lines(report: Mapping[str, Any]) -> list[str]:
             continue
         lines.append(f"  {title} ({len(items)}):")
         for d in items:
-            why = f" -- expected because: {d['reason']}" if d.get("reason") else ""
+            why = (
+                f" ({d['reason']})" if d.get("reason") else ""
+            )  # the file's reason, or the baseline's message
             now = f": {d['message']}" if d.get("message") else ""
-            lines.append(f"    {d['id']}: expected {d['expected']}, now {d['observed']}{now}{why}")
+            lines.append(f"    {d['id']}: expected {d['expected']}{why}, now {d['observed']}{now}")
     if len(lines) == 1 + bool(section.get("note")):
         lines.append(f"  every outcome as expected ({section.get('matched', 0)} tests)")
     return lines

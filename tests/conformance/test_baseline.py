@@ -85,10 +85,10 @@ def test_summary_lists_regressions_first_with_the_expected_reason() -> None:
     assert lines[1].startswith("Expected outcomes from base.yaml (gw 1.0, 2026-01-01")
     assert lines[2:7] == [
         "  Regressions (2):",
-        "    a: expected Passed, now Failed: a said Failed -- expected because: a said Passed",
-        "    d: expected Passed, now Failed: d said Failed -- expected because: d said Passed",
+        "    a: expected Passed (a said Passed), now Failed: a said Failed",
+        "    d: expected Passed (d said Passed), now Failed: d said Failed",
         "  Improvements (1):",
-        "    b: expected Failed, now Passed: b said Passed -- expected because: b said Failed",
+        "    b: expected Failed (b said Failed), now Passed: b said Passed",
     ]
     assert lines[-1] == "Result: FAILED: 2 regression(s), 1 improvement(s), 0 change(s)"
 
@@ -124,11 +124,11 @@ def test_the_gate_through_the_cli(gate_run: GateRun) -> None:
     summary = proc.stdout[proc.stdout.index("Expected outcomes from") :].splitlines()
     assert summary[1] == "  Regressions (1):"
     assert summary[2].startswith(
-        "    igw-mixed-regular-beside-pd: expected Passed, now Failed: gateway pools"
+        "    igw-mixed-regular-beside-pd: expected Passed (PR 25294 is in), now Failed: gateway pools"
     )
     assert summary[3:5] == [
         "  Improvements (1):",
-        "    regular-selector-discovery: expected Failed, now Passed -- expected because: pretend broken",
+        "    regular-selector-discovery: expected Failed (pretend broken), now Passed",
     ]
     written = yaml.safe_load(out.read_text())
     assert [d["id"] for d in written["expectations"]["regressions"]] == ["igw-mixed-regular-beside-pd"]
