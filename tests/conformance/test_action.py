@@ -51,27 +51,34 @@ def run_steps(
         assert "${{" not in out, f"an expression the test runner does not know: {text}"
         return out
 
+    setup_python = tmp / "setup-python"  # what actions/setup-python leaves: `python` first on PATH
+    setup_python.mkdir()
+    (setup_python / "python").symlink_to(sys.executable)
+    exported = {} if "install" not in skip else {"SGL_CONFORMANCE_PYTHON": sys.executable}
     results = []
     for step in spec["runs"]["steps"]:
         if "run" not in step or step.get("id") in skip:
             continue
         assert "${{" not in step["run"], "inputs reach scripts through env, never pasted into the shell"
         env = {
-            "PATH": "/usr/bin:/bin",
+            "PATH": f"{setup_python}:/usr/bin:/bin",
             "HOME": str(tmp),
             "GITHUB_ACTION_PATH": str(REPO),
             "GITHUB_WORKSPACE": str(tmp / "caller"),
             "RUNNER_TEMP": str(tmp / "runner"),
-            "SGL_CONFORMANCE_PYTHON": sys.executable,
+            **exported,
             **{k: str(v) for k, v in files.items()},
             **{k: expand(str(v)) for k, v in (step.get("env") or {}).items()},
         }
         proc = subprocess.run(
-            ["bash", "-ec", step["run"]], cwd=tmp / "caller", env=env, timeout=180, check=False
+            ["bash", "-ec", step["run"]], cwd=tmp / "caller", env=env, timeout=600, check=False
         )
         results.append((step.get("id") or step["name"], proc.returncode))
+        exported |= outputs_of(files["GITHUB_ENV"])  # GitHub exports these to the steps after
         if step.get("id") == "run":
             outputs = outputs_of(files["GITHUB_OUTPUT"])
+        if proc.returncode != 0:
+            break  # GitHub stops at a failed step (the upload step's always() is GitHub's own)
     return results, outputs
 
 
