@@ -222,8 +222,17 @@ def _cannot_run(probe: Path, status: int) -> str:
     tests = report.get("tests") or []
     message = str(tests[0].get("message") or "") if tests else ""
     if tests and tests[0].get("outcome") != "Passed" and START_FAILURE.search(message):
-        return message.splitlines()[0][:300]
+        return _flags_only(message.splitlines()[0])[:300]
     return ""
+
+
+def _flags_only(line: str) -> str:
+    """ "unrecognized arguments: --port 8 --selector a=b" -> "... --port --selector": the flags a release
+    lacks, without this run's ports and namespace (so two surveys read the same)."""
+    head, sep, rest = line.partition("unrecognized arguments:")
+    if not sep:
+        return line
+    return f"{head}{sep} " + " ".join(word for word in rest.split() if word.startswith("--"))
 
 
 def run_history(

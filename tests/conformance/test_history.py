@@ -56,9 +56,9 @@ def test_the_probe_tells_a_release_that_cannot_run(tmp_path: Path) -> None:
     data["tests"][0]["message"] = crashed  # type: ignore[index]
     probe.write_text(yaml.safe_dump(data))
     assert _cannot_run(probe, 1) == crashed
-    data["tests"][0]["message"] = "rejected config: unrecognized arguments: --prometheus-host"  # type: ignore[index]
+    data["tests"][0]["message"] = "rejected config: unrecognized arguments: --metrics-host 127.0.0.1 --sd"  # type: ignore[index]
     probe.write_text(yaml.safe_dump(data))
-    assert _cannot_run(probe, 1) == "rejected config: unrecognized arguments: --prometheus-host"
+    assert _cannot_run(probe, 1) == "rejected config: unrecognized arguments: --metrics-host --sd"
     assert _cannot_run(tmp_path / "missing.yaml", 4) == "the probe wrote no report (exit 4)"
 
 
