@@ -43,19 +43,8 @@ def test_list_shows_every_id_with_profiles_features_and_description() -> None:
 
 
 def test_k_selects_exactly_the_test_with_that_id() -> None:
-    proc = run(
-        "-m",
-        "pytest",
-        "conformance/suite",
-        "-p",
-        "conformance.plugin",
-        "-p",
-        "no:cacheprovider",
-        "--collect-only",
-        "-q",
-        "-k",
-        "lifecycle-unready",
-    )
+    suite = "-m pytest conformance/suite -p conformance.plugin -p no:cacheprovider --collect-only -q"
+    proc = run(*suite.split(), "-k", "lifecycle-unready")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     selected = [ln for ln in proc.stdout.splitlines() if "::" in ln]
     assert selected == ["conformance/suite/test_lifecycle.py::test_unready_pod_removed"]
