@@ -18,7 +18,7 @@ import contextlib
 import time
 from typing import Any
 
-from conformance import HARNESS_VERSION, validate
+from conformance import HARNESS_VERSION, baseline, validate
 from conformance.features import resolve_profiles
 from conformance.outcomes import SETUP_FAILED
 from conformance.registry import ConformanceTest
@@ -45,9 +45,18 @@ class ConformanceRun:
             self.semantics = Semantics.parse(getattr(opt, "semantics", Semantics.PR_25294.value))
         except ValueError as exc:
             raise validate.UsageError(str(exc)) from None
+        self.expectations = baseline.load_option(
+            getattr(opt, "baseline", None),
+            getattr(opt, "expect", None),
+            getattr(opt, "strict_baseline", False),
+        )
+        self.strict_baseline = bool(getattr(opt, "strict_baseline", False))
         self.report_path: str | None = opt.report
         if self.report_path:
             validate.check_output_file(self.report_path, "--report")
+        self.html_path: str | None = getattr(opt, "html", None)
+        if self.html_path:
+            validate.check_output_file(self.html_path, "--html")
         if getattr(opt, "xmlpath", None):
             validate.check_output_file(opt.xmlpath, "--junitxml")
         self.results: list[TestResult] = []
@@ -134,7 +143,7 @@ class ConformanceRun:
         impl = self.implementation or self.implementation_seen() or {}
         name = impl.get("name", self.gateway_name)
         version = impl.get("version", self.version)
-        return build_report(
+        report = build_report(
             results=sorted(self.results, key=lambda r: self._index(r.id)),
             implementation={"name": name, "version": version, "gateway": self.gateway_name},
             harness_version=HARNESS_VERSION,
@@ -146,6 +155,10 @@ class ConformanceRun:
             not_run=self.not_run(),
             incomplete_reason="; ".join(self._reasons()) or None,
         )
+        if self.expectations is None:
+            return report
+        verdict = baseline.compare(self.expectations, report, strict=self.strict_baseline)
+        return baseline.with_verdict(report, verdict)  # judged by expectations (conformance/baseline.py)
 
 
 def selection_text(run: ConformanceRun, keyword: str | None, markexpr: str | None) -> str:

@@ -35,6 +35,8 @@ FILES = {
     "gw-venv.yaml": "name: x\ncommand: ['{venv}/bin/gw']\n",
     "a-file": "not a directory\n",
     "report.yaml": EARLIER,
+    "expect-bad.yaml": "expectations: {no-match: Broken}\n",
+    "expect-typo.yaml": "expectations: {no-match-x: Failed}\n",
     "scenario.yaml": "kind: sgl-fuzz-scenario\ngateway: reference\nmode: differential\nconfig: {}\n",
 }
 C, M, F, R = (
@@ -81,6 +83,17 @@ CASES = [
     ([*C, "--report", "{tmp}/a-file/r.yaml"], "cannot be written: {tmp}/a-file is not a directory"),
     ([*C, "--report", "/dev/null"], "--report /dev/null exists and is not a regular file"),
     ([*C, "--junitxml", "/proc/nope/j.xml", *REPORT], "--junitxml /proc/nope/j.xml cannot be written"),
+    # expected outcomes (conformance/baseline.py)
+    ([*C, "--baseline", "{tmp}/none.yaml", *REPORT], "--baseline {tmp}/none.yaml: cannot read"),
+    ([*C, "--baseline", "{tmp}/scenario.yaml", *REPORT], "scenario.yaml is not a ConformanceReport"),
+    ([*C, "--expect", "{tmp}/expect-bad.yaml", *REPORT], "outcome 'Broken' is not one of Passed"),
+    ([*C, "--expect", "{tmp}/expect-typo.yaml", *REPORT], "unknown test id 'no-match-x'; did you mean"),
+    ([*C, "--strict-baseline", *REPORT], "--strict-baseline needs --baseline or --expect"),
+    # history (conformance/history.py)
+    (
+        ["conformance", "history", "--gateway", "smg", "--versions", "1.8..latest"],
+        "'latest' is not a release",
+    ),
     # matrix
     ([*M, "--gateway", "bogus"], "unknown gateway 'bogus'"),
     ([*M, "--out-dir", "{tmp}/a-file"], "--out-dir {tmp}/a-file is not a directory"),
