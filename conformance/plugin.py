@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance import outcomes, signals, validate
+from conformance import cluster_options, outcomes, signals, validate
 from conformance import session as session_state
 from conformance.evidence import Evidence
 from conformance.features import PROFILES, selected_by
@@ -55,7 +55,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--timeout-override", action="append", default=[], help="override one timeout: NAME=SECONDS"
     )
     group.addoption("--report", default=None, help="write the ConformanceReport YAML here")
-    group.addoption("--cluster", default="embedded", help="cluster provider (default: embedded)")
     group.addoption(
         "--exempt-feature", action="append", default=[], help="features the gateway does not claim"
     )
@@ -68,6 +67,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=[member.value for member in Semantics],
         help="the discovery rules expectations come from (default: pr-25294)",
     )
+    from fixtures.clusters.options import add_pytest_options
+
+    add_pytest_options(parser, early=True)  # --cluster, ... (fixtures.clusters.pytest_plugin adds the rest)
 
 
 _RUN = pytest.StashKey[ConformanceRun]()
@@ -183,6 +185,9 @@ def scenario(
     if lacking:
         raise NotExpressible(f"the gateway does not claim feature(s) {', '.join(lacking)}")
     provider = conformance_run.provider
+    skip = cluster_options.skip_reason(decl, provider)
+    if skip:
+        pytest.skip(skip)  # declared: this cluster cannot do what the test needs
     driver = conformance_run.driver
     namespaces: list[PodNamespace] = []
 

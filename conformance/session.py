@@ -11,7 +11,7 @@ import contextlib
 import time
 from typing import Any
 
-from conformance import HARNESS_VERSION, validate
+from conformance import HARNESS_VERSION, cluster_options, validate
 from conformance.features import resolve_profiles
 from conformance.registry import ConformanceTest
 from conformance.report import TestResult, build_report, is_complete
@@ -29,8 +29,8 @@ class ConformanceRun:
         validate.check_profiles(opt.profile)
         self.profiles = resolve_profiles(opt.profile)
         self.timeouts: TimeoutConfig = validate.check_timeouts(opt.timeout_config, opt.timeout_override)
-        self.cluster_name: str = opt.cluster
-        validate.check_cluster(self.cluster_name)
+        self.cluster = cluster_options.check(opt, [self.gateway_name])
+        self.cluster_name: str = self.cluster.cluster
         self.exempt = validate.check_features(opt.exempt_feature)
         self.test_ids: list[str] = [t for item in opt.conformance_tests for t in item.split(",") if t.strip()]
         try:
@@ -54,9 +54,7 @@ class ConformanceRun:
     @property
     def driver(self) -> Any:
         if self._driver is None:
-            from fixtures.gateways import get_driver
-
-            self._driver = get_driver(self.gateway_name)
+            self._driver = cluster_options.gateway_driver(self.gateway_name, self.cluster)
             try:
                 self.version = str(self._driver.version())
             except Exception as exc:  # the version is evidence, not a reason to stop
@@ -66,10 +64,7 @@ class ConformanceRun:
     @property
     def provider(self) -> Any:
         if self._provider is None:
-            from fixtures.clusters import get_provider
-
-            provider = get_provider(self.cluster_name)
-            self._provider = provider.start() if hasattr(provider, "start") else provider
+            self._provider = cluster_options.provider(self.cluster, self.driver)
         return self._provider
 
     def close(self) -> None:
@@ -93,6 +88,7 @@ class ConformanceRun:
             implementation={"name": name, "version": self.version, "gateway": self.gateway_name},
             harness_version=HARNESS_VERSION,
             cluster_provider=self.cluster_name,
+            gateway_placement=self.cluster.placement,
             semantics_version=self.semantics.value,
             timeouts=self.timeouts.to_dict(),
             profiles=[p.name for p in self.profiles],

@@ -3,8 +3,8 @@
 docs/architecture.md#profiles: watch dropped, 410 Expired, LIST failing must not drain
 workers, API server restart; and an API server that answers slowly. Each test converges, injects one
 fault through the cluster's fault injection (`scenario.faults`; kind and existing clusters have none,
-so the tests are "not expressible" there), then changes the cluster and requires the pools to
-converge to what the reference says. kube-rs gateways re-watch from their last resourceVersion when a
+so the tests are Skipped there, declared before a gateway starts: docs/clusters.md), then changes the
+cluster and requires the pools to converge to what the reference says. kube-rs gateways re-watch from their last resourceVersion when a
 stream ends and relist on 410 (docs/gateways.md#lifecycle).
 """
 
