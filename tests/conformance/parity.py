@@ -110,12 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.conformance.parity", description=__doc__)
     parser.add_argument("--gateway", action="append", default=[], help="default: reference and smg")
     parser.add_argument("--out-dir", type=Path, default=None, help="reports go here (default: a temp dir)")
+    parser.add_argument("--profile", action="append", default=[], help=f"default: {', '.join(PROFILES)}")
     args = parser.parse_args(argv)
     gateways = args.gateway or ["reference", "smg"]
     out = args.out_dir or Path(tempfile.mkdtemp(prefix="parity-"))
     out.mkdir(parents=True, exist_ok=True)
     server = ApiServer(out).start()
-    selection = [item for p in PROFILES for item in ("--profile", p)]
+    selection = [item for p in args.profile or PROFILES for item in ("--profile", p)]
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         clusters = {
