@@ -34,6 +34,8 @@ def check(opt: Any, gateways: list[str] | tuple[str, ...] = ()) -> ClusterOption
         options.check()
     except ProviderError as exc:
         raise UsageError(str(exc)) from None
+    if options.gateway_image and len(gateways) > 1:
+        raise UsageError("--gateway-image names one gateway's image; a matrix runs each gateway from its own")
     for gateway in gateways:
         try:
             gateway_driver(gateway, options)

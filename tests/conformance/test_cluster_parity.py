@@ -18,16 +18,14 @@ start together: they mostly wait.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance.report import load_report
 from tests.conformance.parity import ApiServer, differences
+from tests.conformance.test_proof import SuiteRun
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.gateway, pytest.mark.slow]
@@ -51,53 +49,25 @@ SMG_EXPECTED = {
 TIMEOUTS = ("--timeout-override", "max_time_to_consistency=10", "--timeout-override", "settle=1.5")
 
 
-class Run:
-    """One `python -m conformance` child over SELECTION."""
-
-    def __init__(self, name: str, gateway: str, cluster: list[str], workdir: Path) -> None:
-        self.name = name
-        self.report_path = workdir / f"{name}.yaml"
-        self.output = workdir / f"{name}.out"
-        tests = [item for test_id in SELECTION for item in ("--test", test_id)]
-        argv = [sys.executable, "-m", "conformance", "--gateway", gateway, *cluster, *tests, *TIMEOUTS]
-        with self.output.open("w") as out:
-            self.proc = subprocess.Popen(
-                [*argv, "--report", str(self.report_path)], cwd=REPO, stdout=out, stderr=subprocess.STDOUT
-            )
-
-    def report(self) -> dict[str, Any]:
-        try:
-            self.proc.wait(timeout=600)
-        finally:
-            self.stop()
-        text = self.output.read_text()
-        print(f"== {self.name}: exit {self.proc.returncode}\n{text[-2500:]}")
-        assert self.report_path.exists(), text[-3000:]
-        return load_report(self.report_path)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
+    """The four runs' reports; each run's exit status is checked too (smg: 1, it fails a test)."""
     workdir = tmp_path_factory.mktemp("parity")
     server = ApiServer(workdir).start()
-    runs: list[Run] = []
+    selection = (*(item for test_id in SELECTION for item in ("--test", test_id)), *TIMEOUTS)
+    clusters = {
+        "embedded": ("--cluster", "embedded"),
+        "existing": ("--cluster", "existing", "--kubeconfig", str(server.kubeconfig)),
+    }
+    runs: dict[str, SuiteRun] = {}
     try:
-        existing = ["--cluster", "existing", "--kubeconfig", str(server.kubeconfig)]
         for gateway in ("reference", "smg"):
-            runs.append(Run(f"{gateway}-embedded", gateway, ["--cluster", "embedded"], workdir))
-            runs.append(Run(f"{gateway}-existing", gateway, existing, workdir))
-        yield {run.name: run.report() for run in runs}
+            for cluster, options in clusters.items():
+                name = f"{gateway}-{cluster}"
+                runs[name] = SuiteRun(name, gateway, (*options, *selection), workdir)
+        yield {name: run.result(1 if name.startswith("smg") else 0)[0] for name, run in runs.items()}
     finally:
-        for run in runs:
+        for run in runs.values():
             run.stop()
         server.stop()
 
