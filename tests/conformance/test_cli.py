@@ -72,6 +72,10 @@ CASES = [
     ),
     ([*C, "--gateway-image", "x:1", *REPORT], "--gateway-image needs the gateway in the cluster"),
     (
+        [*M, "--gateway", "smg", "--cluster", "kind", "--gateway-image", "x:1"],
+        "--gateway-image names one gateway's image; a matrix runs each gateway from its own",
+    ),
+    (
         [*C, "--cluster", "kind", "--gateway", "sglang-router", *REPORT],
         "sglang-router has no container image of its own: pass --gateway-image",
     ),
