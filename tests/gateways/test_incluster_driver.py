@@ -114,3 +114,35 @@ def test_a_gateway_without_an_image_of_its_own_needs_one() -> None:
     ):
         InClusterDriver(SglangRouterDriver())
     assert InClusterDriver(SglangRouterDriver(), image="me/router:1").version() == "me/router:1"
+
+
+class _KubeConfig:
+    """`kubernetes.config` as the reference gateway sees it in a pod: no kubeconfig file."""
+
+    ConfigException = type("ConfigException", (Exception,), {})
+
+    def __init__(self, *, in_cluster: bool) -> None:
+        self.in_cluster, self.loaded = in_cluster, ""
+
+    def load_kube_config(self) -> None:
+        raise self.ConfigException("Invalid kube-config file. No configuration found.")
+
+    def load_incluster_config(self) -> None:
+        if not self.in_cluster:
+            raise self.ConfigException("Service host/port is not set.")
+        self.loaded = "in-cluster"
+
+
+def test_the_reference_gateway_falls_back_to_the_in_cluster_config() -> None:
+    """In a kind pod there is no kubeconfig: like kube-rs `Config::infer` (smg, sglang-router), the
+    reference gateway then uses the pod's ServiceAccount view; without either it says why, both ways."""
+    from fixtures.gateways.reference_gateway.__main__ import _load_config
+
+    in_pod = _KubeConfig(in_cluster=True)
+    _load_config(in_pod)
+    assert in_pod.loaded == "in-cluster"
+    nowhere = _KubeConfig(in_cluster=False)
+    with pytest.raises(
+        nowhere.ConfigException, match=r"in-cluster: \(Service host/port is not set.\), kubeconfig"
+    ):
+        _load_config(nowhere)
