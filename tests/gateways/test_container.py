@@ -27,6 +27,12 @@ PD = ServiceDiscoveryConfig(
     namespace="ns1",
 )
 
+#: smg's / sglang-router's discovery flags for PD, spelled out (docs/gateways.md#discovery-flags).
+PD_FLAGS = [
+    "--service-discovery", "--selector", "app=sglang", "--pd-disaggregation", "--prefill-selector",
+    "role=prefill", "--decode-selector", "role=decode", "--enable-igw",
+]  # fmt: skip
+
 YAML = """
 name: my-gateway
 command: ["{python}", "-c", "pass", "{port}"]
@@ -54,15 +60,7 @@ def test_smg_runs_its_launcher_flags_on_the_pod_ip() -> None:
         "29000",
         "--log-level",
         "info",
-        "--service-discovery",
-        "--selector",
-        "app=sglang",
-        "--pd-disaggregation",
-        "--prefill-selector",
-        "role=prefill",
-        "--decode-selector",
-        "role=decode",
-        "--enable-igw",
+        *PD_FLAGS,
         "--service-discovery-port",
         "8000",
         "--service-discovery-namespace",
@@ -85,15 +83,7 @@ def test_a_yaml_gateway_builds_its_container_from_the_config(tmp_path: Path) -> 
     assert spec.args == [
         "--listen",
         "$(POD_IP):8080",
-        "--service-discovery",
-        "--selector",
-        "app=sglang",
-        "--pd-disaggregation",
-        "--prefill-selector",
-        "role=prefill",
-        "--decode-selector",
-        "role=decode",
-        "--enable-igw",
+        *PD_FLAGS,
         "--ns=ns1",
     ]
     assert (spec.pools_path, spec.readiness_path) == ("/v2/pools?all=1", "/v2/pools?all=1")
