@@ -56,6 +56,31 @@ CASES = [
     ([*C, "--profile", "nope", *REPORT], "unknown profile 'nope' (known: core, pd, igw-mixed"),
     ([*C, "--cluster", "minikube", *REPORT], "unknown cluster 'minikube'; choose one of embedded, kind"),
     ([*C, "--exempt-feature", "Relabelling", *REPORT], "unknown feature 'Relabelling'; choose from"),
+    # cluster options (fixtures/clusters/options.py), the same in a run and a matrix
+    ([*M, "--cluster", "minikube"], "unknown cluster 'minikube'; choose one of embedded, kind"),
+    ([*C, "--gateway-placement", "sideways", *REPORT], "unknown --gateway-placement 'sideways'; choose"),
+    (
+        [*C, "--kubeconfig", "{tmp}/kc.yaml", *REPORT],
+        "--kubeconfig applies to --cluster existing, not embedded",
+    ),
+    ([*M, "--cluster-name", "x"], "--cluster-name applies to --cluster kind, not embedded"),
+    (
+        [*C, "--cluster", "existing", "--kubeconfig", "{tmp}/none.yaml", *REPORT],
+        "kubeconfig {tmp}/none.yaml does not",
+    ),
+    (
+        [*C, "--gateway-placement", "in-cluster", *REPORT],
+        "--gateway-placement in-cluster needs --cluster kind",
+    ),
+    ([*C, "--gateway-image", "x:1", *REPORT], "--gateway-image needs the gateway in the cluster"),
+    (
+        [*M, "--gateway", "smg", "--cluster", "kind", "--gateway-image", "x:1"],
+        "--gateway-image names one gateway's image; a matrix runs each gateway from its own",
+    ),
+    (
+        [*C, "--cluster", "kind", "--gateway", "sglang-router", *REPORT],
+        "sglang-router has no container image of its own: pass --gateway-image",
+    ),
     ([*C, "--test", "regular-selector-discovry", *REPORT], "did you mean 'regular-selector-discovery'?"),
     ([*C, "-k", "no_such_test", *REPORT], "-k 'no_such_test' selects no conformance test"),
     ([*C, "--bogus", *REPORT], "unrecognized arguments: --bogus"),
