@@ -4,7 +4,7 @@ Why (docs/clusters.md#gateway-placement): on kind and existing clusters every ga
 Deployment and is read through the API (`pods/proxy`, `pods/log`); these tests hold the driver's
 contract where it differs from a local process: what it creates and removes, where its pools come
 from, and how an image that cannot run ends (a one-line setup error, at once, not a timeout).
-The suite-level proof is tests/conformance/test_cluster_parity.py.
+The suite-level proof is the parity test of tests/conformance/test_proof.py.
 """
 
 from __future__ import annotations
