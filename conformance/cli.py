@@ -39,6 +39,7 @@ from conformance import exit_status, signals, validate
 from conformance.baseline import load_option as load_expectations
 from conformance.features import PROFILES
 from conformance.validate import OneLineParser, UsageError
+from fixtures.clusters.options import ClusterOptions, add_argparse_options
 from reference import Semantics
 
 SUITE = Path(__file__).resolve().parent / "suite"
@@ -66,7 +67,7 @@ def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
     )
     parser.add_argument("--timeout-config", help="YAML file with TimeoutConfig fields")
     parser.add_argument("--timeout-override", action="append", default=[], metavar="NAME=SECONDS")
-    parser.add_argument("--cluster", default=os.environ.get("SGL_CONFORMANCE_CLUSTER", "embedded"))
+    add_argparse_options(parser)  # --cluster embedded|kind|existing, --kubeconfig, ... (one set)
     parser.add_argument(
         "-k", dest="keyword", help="only tests matching this pytest -k expression (conformance ids match)"
     )
@@ -160,7 +161,9 @@ def check_common(args: argparse.Namespace, gateways: Sequence[str]) -> None:
         validate.check_gateway(gateway)
     validate.check_profiles(args.profile)
     validate.check_timeouts(args.timeout_config, args.timeout_override)
-    validate.check_cluster(args.cluster)
+    from conformance.cluster_options import check as check_cluster
+
+    check_cluster(args, list(gateways))
     validate.check_features(args.exempt_feature)
     try:
         Semantics.parse(args.semantics)
@@ -193,8 +196,7 @@ def pytest_args(
         str(REPO),
         "--gateway",
         gateway,
-        "--cluster",
-        args.cluster,
+        *ClusterOptions.from_namespace(args).argv(),
         "--semantics",
         args.semantics,
         # pytest's cache (--lf) per gateway: "the last failed" are this gateway's, not another's
@@ -359,7 +361,8 @@ def run_matrix(args: argparse.Namespace) -> int:
         label = gateway_label(gateway)
         report = out_dir / f"{label}.yaml"
         cmd = [sys.executable, "-m", "conformance", "--gateway", gateway, "--report", str(report)]
-        cmd += _selection_args(args) + ["--cluster", args.cluster] + (["-v"] if args.verbose else [])
+        cmd += _selection_args(args) + ClusterOptions.from_namespace(args).argv()
+        cmd += ["-v"] if args.verbose else []
         cmd += ["--jobs", str(args.jobs)] if args.jobs is not None else []
         started = time.time()
         print(f"== {gateway}", flush=True)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance import distributed, outcomes, signals, validate
+from conformance import cluster_options, distributed, outcomes, signals, validate
 from conformance import session as session_state
 from conformance.baseline import check_ids as check_expected_ids
 from conformance.evidence import Evidence
@@ -70,7 +70,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--timeout-override", action="append", default=[], help="override one timeout: NAME=SECONDS"
     )
     group.addoption("--report", default=None, help="write the ConformanceReport YAML here")
-    group.addoption("--cluster", default="embedded", help="cluster provider (default: embedded)")
     group.addoption(
         "--exempt-feature", action="append", default=[], help="features the gateway does not claim"
     )
@@ -89,6 +88,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--strict-baseline", action="store_true", help="an improvement or change also fails the run"
     )
     group.addoption("--html", default=None, help="also write the report as one self-contained HTML page")
+    from fixtures.clusters.options import add_pytest_options
+
+    add_pytest_options(parser, early=True)  # --cluster, ... (fixtures.clusters.pytest_plugin adds the rest)
 
 
 _RUN = pytest.StashKey[ConformanceRun]()
@@ -291,6 +293,9 @@ def scenario(
     if lacking:
         raise NotExpressible(f"the gateway does not claim feature(s) {', '.join(lacking)}")
     provider = conformance_run.provider
+    skip = cluster_options.skip_reason(decl, provider)
+    if skip:
+        pytest.skip(skip)  # declared: this cluster cannot do what the test needs
     driver = conformance_run.driver
     namespaces: list[PodNamespace] = []
 

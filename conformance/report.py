@@ -155,6 +155,7 @@ def build_report(
     date: dt.datetime | None = None,
     not_run: Sequence[ConformanceTest] = (),
     incomplete_reason: str | None = None,
+    gateway_placement: str | None = None,
 ) -> dict[str, Any]:
     """The report as plain data (what `write_report` dumps). Profiles without tests are left out.
 
@@ -174,6 +175,7 @@ def build_report(
         "implementation": dict(implementation),
         "harnessVersion": harness_version,
         "clusterProvider": cluster_provider,
+        **({"gatewayPlacement": gateway_placement} if gateway_placement else {}),
         "semanticsVersion": semantics_version,
         "timeouts": dict(timeouts),
         "complete": complete,
@@ -246,6 +248,7 @@ def render_summary(report: Mapping[str, Any]) -> str:
     lines = [
         f"Conformance of {impl.get('name', '?')} ({impl.get('version', '?')}) against semantics "
         f"{report.get('semanticsVersion')} on the {report.get('clusterProvider')} cluster"
+        + (f" (gateway {report['gatewayPlacement']})" if report.get("gatewayPlacement") else "")
         + (f", {report['wallSeconds']} s" if "wallSeconds" in report else ""),
     ]
     lines.extend(baseline.summary_lines(report))  # regressions first, when judged by expectations

@@ -18,7 +18,7 @@ import contextlib
 import time
 from typing import Any
 
-from conformance import HARNESS_VERSION, baseline, validate
+from conformance import HARNESS_VERSION, baseline, cluster_options, validate
 from conformance.features import resolve_profiles
 from conformance.outcomes import SETUP_FAILED
 from conformance.registry import ConformanceTest
@@ -37,8 +37,8 @@ class ConformanceRun:
         validate.check_profiles(opt.profile)
         self.profiles = resolve_profiles(opt.profile)
         self.timeouts: TimeoutConfig = validate.check_timeouts(opt.timeout_config, opt.timeout_override)
-        self.cluster_name: str = opt.cluster
-        validate.check_cluster(self.cluster_name)
+        self.cluster = cluster_options.check(opt, [self.gateway_name])
+        self.cluster_name: str = self.cluster.cluster
         self.exempt = validate.check_features(opt.exempt_feature)
         self.test_ids: list[str] = [t for item in opt.conformance_tests for t in item.split(",") if t.strip()]
         try:
@@ -74,9 +74,7 @@ class ConformanceRun:
     @property
     def driver(self) -> Any:
         if self._driver is None:
-            from fixtures.gateways import get_driver
-
-            self._driver = get_driver(self.gateway_name)
+            self._driver = cluster_options.gateway_driver(self.gateway_name, self.cluster)
             try:
                 self.version = str(self._driver.version())
             except Exception as exc:  # the version is evidence, not a reason to stop
@@ -86,10 +84,7 @@ class ConformanceRun:
     @property
     def provider(self) -> Any:
         if self._provider is None:
-            from fixtures.clusters import get_provider
-
-            provider = get_provider(self.cluster_name)
-            self._provider = provider.start() if hasattr(provider, "start") else provider
+            self._provider = cluster_options.provider(self.cluster, self.driver)
         return self._provider
 
     def implementation_seen(self) -> dict[str, str] | None:
@@ -148,6 +143,7 @@ class ConformanceRun:
             implementation={"name": name, "version": version, "gateway": self.gateway_name},
             harness_version=HARNESS_VERSION,
             cluster_provider=self.cluster_name,
+            gateway_placement=self.cluster.placement,
             semantics_version=self.semantics.value,
             timeouts=self.timeouts.to_dict(),
             profiles=[p.name for p in self.profiles],

@@ -18,16 +18,29 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.corners import (
+    BOOTSTRAP_ANNOTATION_INVALID,
+    BOOTSTRAP_ANNOTATION_UNUSUAL,
+    CONFIG_SHAPES,
+    READY_CONDITIONS,
+    ConfigShape,
+)
 from reference import ServiceDiscoveryConfig
 
 __all__ = [
     "BOOTSTRAP_ANNOTATION_INVALID",
+    "BOOTSTRAP_ANNOTATION_UNUSUAL",
+    "CONFIG_SHAPES",
     "DELETION_TIMESTAMP",
     "LABEL_KEYS",
     "LABEL_VALUES",
     "LIVE_PHASES",
     "OTHER_NAMESPACE",
+    "READY_CONDITIONS",
+    "RECIPE_KINDS",
+    "ConfigShape",
     "LabelRecipe",
+    "bootstrap_annotations",
     "configs_and_pods",
     "derived_labels",
     "discovery_configs",
@@ -42,7 +55,6 @@ __all__ = [
 
 LABEL_KEYS: tuple[str, ...] = ("app", "component", "role", "model", "sglang.ai/role")
 LABEL_VALUES: tuple[str, ...] = ("sglang", "prefill", "decode", "regular", "a", "b")
-BOOTSTRAP_ANNOTATION_INVALID: tuple[str, ...] = ("abc", "70000", "-1", "", " 8998", "65536", "8_998")
 DELETION_TIMESTAMP = "2026-01-01T00:00:00Z"
 OTHER_NAMESPACE = "ns-other"
 PHASES: tuple[str | None, ...] = ("Running", "Pending", "Failed", "Unknown", None)  # None: no phase
@@ -52,15 +64,16 @@ DEFECTS: tuple[str, ...] = (
     "no-ip",
     "not-ready",
     "no-conditions",
+    "conditions",
     "phase",
     "terminating",
     "no-status",
 )
 MAX_PODS = 200  # 127.0.0.2 .. 127.0.0.201
-# What a live cluster can hold (fixtures.clusters.PodSpec): every pod has conditions and a status,
-# phases are the kubelet's; "terminating" is a graceful delete in progress.
-LIVE_PHASES: tuple[str, ...] = ("Pending", "Failed", "Succeeded")
-LIVE_DEFECTS: tuple[str, ...] = (*("none",) * 7, "no-ip", "not-ready", "phase", "terminating")
+# What a live cluster can hold (fixtures.clusters.PodSpec): every pod has a status and a phase, which
+# is one a cluster writes; "terminating" is a graceful delete in progress.
+LIVE_PHASES: tuple[str, ...] = ("Pending", "Failed", "Succeeded", "Unknown")
+LIVE_DEFECTS: tuple[str, ...] = (*("none",) * 7, "no-ip", "not-ready", "conditions", "phase", "terminating")
 RECIPE_KINDS: tuple[str, ...] = ("exact", "superset", "changed", "dropped", "merged", "noise")
 
 
@@ -86,26 +99,22 @@ def selectors(*, min_size: int = 0, max_size: int = 3) -> st.SearchStrategy[dict
     return st.dictionaries(label_keys(), label_values(), min_size=min_size, max_size=max_size)
 
 
+PD_SHAPES = ("disjoint", "same", "decode-subset", "prefill-subset", "prefill-only", "decode-only")
+
+
 @st.composite
-def _pd_selectors(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
-    """Prefill/decode selector pairs in the shapes that matter, overlapping ones included."""
+def _pd_selectors(draw: st.DrawFn, *, empty: bool | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """Prefill/decode selector pairs in the shapes that matter, overlapping ones included.
+
+    ``empty``: True gives both empty, False never both, None either.
+    """
+    if empty:
+        return {}, {}
     base = draw(selectors(min_size=0, max_size=2))
     role_key = draw(st.sampled_from(("component", "role")))
     prefill = {**base, role_key: "prefill"}
     decode = {**base, role_key: "decode"}
-    shape = draw(
-        st.sampled_from(
-            (
-                "disjoint",
-                "same",
-                "decode-subset",
-                "prefill-subset",
-                "prefill-only",
-                "decode-only",
-                "both-empty",
-            )
-        )
-    )
+    shape = draw(st.sampled_from(PD_SHAPES if empty is False else (*PD_SHAPES, "both-empty")))
     if shape == "same":  # every prefill pod also matches decode: precedence decides
         decode = dict(prefill)
     elif shape == "decode-subset":  # decode matches every prefill pod
@@ -129,18 +138,23 @@ def discovery_configs(
     igw_mode: bool | None = None,
     namespaces: Sequence[str | None] = (None, "default"),
 ) -> ServiceDiscoveryConfig:
-    """Configurations: regular, PD, PD+IGW; empty and non-empty selectors; overlapping PD selectors.
+    """Configurations in every shape the reference decides on (CONFIG_SHAPES, weighted so that each is
+    reached in a short run): regular, PD, PD + IGW, with and without --selector, empty and overlapping
+    PD selectors.
 
     ``pd_mode``/``igw_mode`` pin a mode (``None`` draws it). Outside PD mode the PD selectors are still
-    sometimes set, as noise that must not matter.
+    sometimes set, as noise that must not matter; so, rarely, is the router selector (HA mesh), which
+    decides nothing about pools.
     """
-    pd = draw(st.booleans()) if pd_mode is None else pd_mode
-    igw = draw(st.booleans()) if igw_mode is None else igw_mode
-    selector = draw(selectors(min_size=1)) if draw(st.sampled_from((True, True, True, False))) else {}
+    shape = draw(st.sampled_from([s for s in CONFIG_SHAPES if s.fits(pd_mode, igw_mode)]))
+    pd = shape.pd
+    igw = shape.igw if shape.igw is not None else draw(st.booleans()) if igw_mode is None else igw_mode
+    selector = draw(selectors(min_size=1)) if shape.selector else {}
     if pd:
-        prefill, decode = draw(_pd_selectors())
+        prefill, decode = draw(_pd_selectors(empty=shape.pd_empty))
     else:
         prefill, decode = draw(st.one_of(st.just(({}, {})), st.tuples(selectors(), selectors())))
+    router = draw(st.sampled_from(({},) * 7 + ({"app": "router"},)))
     return ServiceDiscoveryConfig(
         enabled=True,
         selector=selector,
@@ -149,6 +163,7 @@ def discovery_configs(
         pd_mode=pd,
         prefill_selector=prefill,
         decode_selector=decode,
+        router_selector=router,
         igw_mode=igw,
     )
 
@@ -224,11 +239,12 @@ class LabelRecipe:
         return base
 
 
-def label_recipes() -> st.SearchStrategy[LabelRecipe]:
-    """Config-independent label recipes (see ``LabelRecipe``); shrinks towards an exact hit."""
+def label_recipes(kinds: Sequence[str] = RECIPE_KINDS) -> st.SearchStrategy[LabelRecipe]:
+    """Config-independent label recipes (see ``LabelRecipe``) of `kinds` (repeat one to weight it);
+    shrinks towards the first (an exact hit by default)."""
     return st.builds(
         LabelRecipe,
-        kind=st.sampled_from(RECIPE_KINDS),
+        kind=st.sampled_from(tuple(kinds)),
         pick=st.integers(min_value=0, max_value=3),
         other=st.integers(min_value=0, max_value=3),
         value=st.sampled_from(LABEL_VALUES),
@@ -247,8 +263,10 @@ def make_pod(
     annotations: Mapping[str, str] | None = None,
     deletion_timestamp: str | None = None,
     with_status: bool = True,
+    ready_statuses: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """A pod as the API server returns it. ``ready=None`` gives no conditions at all."""
+    """A pod as the API server returns it. ``ready=None`` gives no conditions at all;
+    ``ready_statuses`` gives one Ready condition per status instead (none, Unknown, duplicates)."""
     metadata: dict[str, Any] = {"name": name, "namespace": namespace, "uid": f"uid-{name}"}
     if labels is not None:
         metadata["labels"] = dict(labels)
@@ -268,20 +286,30 @@ def make_pod(
             status["phase"] = phase
         if ip is not None:
             status["podIP"] = ip
-        if ready is not None:
+        if ready_statuses is not None:
+            scheduled = {"type": "PodScheduled", "status": "True"}
+            status["conditions"] = [scheduled, *({"type": "Ready", "status": s} for s in ready_statuses)]
+        elif ready is not None:
             status["conditions"] = [{"type": "Ready", "status": "True" if ready else "False"}]
         pod["status"] = status
     return pod
 
 
+def bootstrap_annotations() -> st.SearchStrategy[str | None]:
+    """The bootstrap-port annotation's value: absent, a plain port, an unusual spelling a u16 parse
+    accepts, or one it refuses (BOOTSTRAP_ANNOTATION_UNUSUAL / _INVALID)."""
+    return st.one_of(
+        st.none(),
+        st.integers(min_value=1, max_value=65535).map(str),
+        st.sampled_from(BOOTSTRAP_ANNOTATION_UNUSUAL),
+        st.sampled_from(BOOTSTRAP_ANNOTATION_INVALID),
+    )
+
+
 @st.composite
 def _bootstrap_annotation(draw: st.DrawFn, key: str) -> dict[str, str]:
-    choice = draw(st.sampled_from(("absent", "valid", "invalid")))
-    if choice == "valid":
-        return {key: str(draw(st.integers(min_value=0, max_value=65535)))}
-    if choice == "invalid":
-        return {key: draw(st.sampled_from(BOOTSTRAP_ANNOTATION_INVALID))}
-    return {}
+    value = draw(bootstrap_annotations())
+    return {} if value is None else {key: value}
 
 
 @st.composite
@@ -294,10 +322,11 @@ def pods_for(
     live: bool = False,
 ) -> list[dict[str, Any]]:
     """A batch of pods aimed at ``config``: derived labels plus readiness, phase, podIP, bootstrap
-    annotation (valid, invalid, absent), deletionTimestamp and namespace variations.
+    annotation (absent, plain, every parse corner), deletionTimestamp and namespace variations.
 
-    Each pod has at most one defect (no IP, not Ready, no conditions, a phase other than Running,
-    terminating, no status), and most have none, so that label rules are what usually decides.
+    Each pod has at most one defect (no IP, not Ready, no conditions, unusual Ready conditions, a phase
+    other than Running, terminating, no status), and most have none, so that label rules are what
+    usually decides.
     Names are ``pod-0``, ``pod-1``, ... and IPs ``127.0.0.2``, ``127.0.0.3``, ... within the batch.
     ``live=True`` keeps to what a live cluster can hold (LIVE_DEFECTS, LIVE_PHASES): no pod without
     conditions or status, no phase a kubelet never writes; the live fuzz creates these pods for real.
@@ -313,6 +342,7 @@ def pods_for(
         defect = draw(st.sampled_from(LIVE_DEFECTS if live else DEFECTS))
         phases = LIVE_PHASES if live else PHASES[1:]
         phase = draw(st.sampled_from(phases)) if defect == "phase" else "Running"
+        statuses = draw(st.sampled_from(READY_CONDITIONS)) if defect == "conditions" else None
         pods.append(
             make_pod(
                 name=f"pod-{index}",
@@ -324,6 +354,7 @@ def pods_for(
                 annotations=draw(_bootstrap_annotation(config.bootstrap_port_annotation)),
                 deletion_timestamp=DELETION_TIMESTAMP if defect == "terminating" else None,
                 with_status=defect != "no-status",
+                ready_statuses=statuses,
             )
         )
     return pods

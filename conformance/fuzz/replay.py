@@ -1,9 +1,10 @@
 """`python -m conformance replay FILE --gateway X`: rerun exactly the case a scenario file holds.
 
-Why this exists: issue 6 requires that a shrunk failure is replayable. The file's pods are created at
-once and checked (a differential case); then each step runs and is checked (a stateful case), exactly
-as the fuzzers did, on a fresh embedded cluster. The result says whether the failure is the same one:
-same check (`failed_at`) and the same differences by pod name (IPs differ from run to run).
+Why this exists: a shrunk failure must be replayable. The case runs on a fresh embedded cluster
+through the very code the fuzzers use (slot.py: the batch, then each step, a barrier and a check after
+the batch and after every step that waits -- the file keeps the pace). The result says whether the
+failure is the same one: the same check (`failed_at`) and the same differences by pod name (IPs
+differ from run to run).
 
 Exit status (the one table of conformance/exit_status.py): 0 the case passes now; 1 it fails --
 REPRODUCED (the same check, the same differences), FAILED DIFFERENTLY, or the gateway refused the
@@ -15,18 +16,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from conformance import exit_status, validate
-from conformance.convergence import ConsistencyFailure
-from conformance.fuzz.live import GatewayRefused, LiveCluster
-from conformance.fuzz.plans import Step
+from conformance.fuzz import options
+from conformance.fuzz.plans import PlanError
+from conformance.fuzz.pool import Slots
 from conformance.fuzz.scenario import BATCH, FuzzScenario, ScenarioError, load
-from conformance.validate import OneLineParser
-from reference import Semantics
+from conformance.fuzz.slot import GatewayRefused
+
+PROG = "python -m conformance replay"
 
 
 @dataclass
@@ -55,76 +56,50 @@ class ReplayResult:
         return "REPRODUCED" if self.reproduced else "FAILED DIFFERENTLY"
 
 
-def run_scenario(live: LiveCluster, scenario: FuzzScenario) -> ReplayResult:
-    """Run the scenario's batch and steps on `live`, checking after the batch and after every step."""
-    live.begin_example(scenario.config)
-    checks: list[tuple[int, Step | None]] = []
-    if scenario.pods or not scenario.steps:
-        checks.append((BATCH, None))
-    checks.extend(enumerate(scenario.steps))
-    for index, step in checks:
-        since = time.monotonic()
-        if step is None:
-            live.create_batch(scenario.pods)
-        else:
-            live.apply(step)
-        try:
-            live.check(since=since)
-        except ConsistencyFailure as diff:
-            replayed = FuzzScenario(gateway=scenario.gateway, mode=scenario.mode, config=scenario.config)
-            replayed.record_failure(index, diff)
-            return ReplayResult(scenario, index, replayed.differences, str(diff))
-    return ReplayResult(scenario, None, [])
+def replay(slots: Slots, scenario: FuzzScenario) -> ReplayResult:
+    """Run the scenario on the first slot; GatewayRefused when the gateway will not take its config."""
+    result = slots.slots[0].run(scenario)
+    return ReplayResult(scenario, result.failed_at, result.differences, result.summary)
 
 
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = OneLineParser(
-        prog="python -m conformance replay",
-        description=__doc__.splitlines()[0],
-        epilog=exit_status.TABLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def build_parser() -> argparse.ArgumentParser:
+    parser = options.parser(PROG, __doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="a scenario YAML written by the fuzzer (or by hand)")
-    parser.add_argument("--gateway", help="gateway to replay against (default: the one in the file)")
-    parser.add_argument(
-        "--cap",
-        type=validate.seconds_arg(positive=True),
-        help="seconds a check may take (default: per gateway)",
-    )
-    parser.add_argument(
-        "--settle", type=validate.seconds_arg(), help="settle window after each change, seconds"
-    )
-    parser.add_argument("--semantics", help="reference semantics (default: the one in the file)")
-    return parser.parse_args(list(argv))
+    options.add_shared(parser, gateway=None, semantics=None)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Replay one scenario file; prints the case and the verdict. See the module doc for exit codes."""
-    try:
-        args = parse_args(sys.argv[1:] if argv is None else argv)
-    except SystemExit as exc:  # the one-line usage error is printed; --help exits 0
-        return int(exc.code or 0)
+    args = options.parse(build_parser(), sys.argv[1:] if argv is None else argv)
+    if isinstance(args, int):
+        return args
     try:
         scenario = load(args.file)
         gateway = args.gateway or scenario.gateway
         if not gateway:
             raise ScenarioError(f"scenario {args.file} names no gateway; pass --gateway")
         validate.check_gateway(gateway)
-        semantics = Semantics.parse(args.semantics or scenario.semantics)
-    except (ScenarioError, ValueError, validate.UsageError) as exc:
-        print(f"python -m conformance replay: error: {validate.one_line(exc)}", file=sys.stderr)
+        semantics = options.semantics_of(args.semantics or scenario.semantics)
+    except (ScenarioError, validate.UsageError) as exc:
+        print(f"{PROG}: error: {validate.one_line(exc)}", file=sys.stderr)
         return exit_status.USAGE
     print(scenario.describe())
-    print(f"replaying against {gateway} ...", flush=True)
     from fixtures.gateways import GatewayError, GatewaySetupError
     from fixtures.lifetime import guarded
 
+    slots = Slots(gateway, count=1, cap=args.cap, settle=args.settle, semantics=semantics)
+    t = slots.timing
+    print(f"replaying against {gateway} (cap {t.cap:g} s, settle {t.settle:g} s) ...", flush=True)
     try:  # guarded: whatever the replay starts dies with it
-        with guarded(), LiveCluster(gateway, cap=args.cap, settle=args.settle, semantics=semantics) as live:
-            result = run_scenario(live, scenario)
+        with guarded(), slots:
+            result = replay(slots, scenario)
     except GatewayRefused as exc:
         print(f"FAILED ({gateway} refused the scenario's config: {exc})")
         return exit_status.FAILED
+    except PlanError as exc:
+        print(f"{PROG}: error: scenario {args.file}: {exc}", file=sys.stderr)
+        return exit_status.USAGE
     except GatewaySetupError as exc:
         print(f"incomplete: {gateway} could not be prepared: {exc}", file=sys.stderr)
         return exit_status.INCOMPLETE

@@ -1,234 +1,216 @@
-"""Stateful fuzz: a RuleBasedStateMachine that changes pods under a live gateway, step by step.
+"""Stateful fuzz: programs of lifecycle steps under a live gateway, checked as they run.
 
-Why this exists: issue 6, "Stateful fuzz"; anchors.md section 4, "Stateful testing against a live
-system". The lifecycle is where the gateways differ most (gateway-facts.md 3b: sglang-router 0.3.2
-never removes a worker whose pod turned unready or stopped matching; smg 1.13.0 removes in ~6 s but
-re-adds a flapped pod only at its 60 s pass). Rules: create, relabel, flip readiness, change phase,
-delete (graceful or at once), recreate with a new IP. After every step the gateway's pools must
-converge to the reference's for the current cluster state within the bound (the settle check lives in
-each rule, not in an @invariant, so a passing step costs one convergence wait and no more).
+Why this exists: the lifecycle is where gateways differ most (docs/gateways.md#lifecycle: sglang-router
+0.3.2 keeps a worker whose pod turned unready, stopped matching or was deleted without a terminating
+step; smg 1.13.0 adds a pod that came back only at its 60 s pass). A case is a config and a *program*:
+create, relabel, flip readiness, change the phase or the Ready conditions, delete (graceful or at
+once), recreate with a new IP -- and the two idioms that catch gateways that never re-add, a flap
+(unready, then Ready again) and a relabel out and back in.
 
-Rule arguments are config-independent (`conformance.strategies.LabelRecipe` instead of labels), so
-Hypothesis prints the shrunk run as runnable `state.create(recipe=LabelRecipe(...), ...)` lines; the
-steps as executed (concrete labels, plans.Step) are printed as a list and written to the scenario
-file that `replay` runs.
+The program is drawn as a list of config-independent `Move`s (a label recipe instead of labels, a pod
+index that wraps around instead of a name), like the rules of a Hypothesis state machine, and
+resolved into concrete steps (plans.Step) against the config: so shrinking may drop or simplify any
+move and the rest still makes sense. Why not `RuleBasedStateMachine`: Hypothesis runs one machine at
+a time, and a round here runs several programs side by side, one per slot (engine.py).
+
+Pace (issue 13): under `settle` the gateway must converge after every step. Under `fast` the steps of
+a burst follow each other without waiting -- faster than the gateway's own batching and drains -- and
+the gateway must converge once the burst is over (the step's `wait`, kept in the scenario file, so a
+replay paces the same way).
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
-from hypothesis import reject, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    consumes,
-    initialize,
-    rule,
-    run_state_machine_as_test,
-)
 
-from conformance.convergence import ConsistencyFailure
-from conformance.fuzz.live import GatewayRefused, LiveCluster
 from conformance.fuzz.plans import HOME, Step
 from conformance.fuzz.scenario import FuzzScenario
 from conformance.strategies import (
-    BOOTSTRAP_ANNOTATION_INVALID,
     OTHER_NAMESPACE,
+    READY_CONDITIONS,
+    RECIPE_KINDS,
     LabelRecipe,
+    bootstrap_annotations,
     discovery_configs,
     label_recipes,
     selector_sources,
 )
 from fixtures.clusters.podspec import Phase, PodSpec
-from reference import ServiceDiscoveryConfig
+from reference import Semantics, ServiceDiscoveryConfig, selects
 
-CREATE_PHASES: tuple[Phase, ...] = ("Running", "Running", "Running", "Pending", "Failed")
+MODE = "stateful"
+PACES = ("settle", "fast")
 GRACEFUL_SECONDS = 30  # a graceful delete keeps the pod terminating for longer than any check
+# Weighted (a repeated op is drawn more often) towards the moves that end a pod's worker and may bring
+# it back -- what lifecycle bugs get wrong; shrinking goes towards the first, a create.
+MOVES: tuple[str, ...] = (
+    "create",
+    "flap",
+    "flap",
+    "relabel-back",
+    "relabel-back",
+    "relabel",
+    "relabel",
+    "delete",
+    "delete",
+    "delete-graceful",
+    "delete-graceful",
+    "recreate",
+    "recreate",
+    "unready",
+    "ready",
+    "phase",
+    "conditions",
+)
+# A created pod has at most one defect, none most often, so that most pods are workers whose
+# lifecycle the program then exercises.
+DEFECTS: tuple[str, ...] = (*("none",) * 8, "not-ready", "no-ip", "phase", "conditions")
+PHASE_CHANGES: tuple[Phase, ...] = ("Failed", "Succeeded", "Pending", "Unknown", "Running")
+# Labels of a created pod mostly hit a selector (exact, superset); a relabel mostly moves it out.
+CREATE_RECIPES: tuple[str, ...] = (
+    "exact",
+    "exact",
+    "exact",
+    "superset",
+    "superset",
+    "merged",
+    *RECIPE_KINDS[2:],
+)
+RELABEL_RECIPES: tuple[str, ...] = ("changed", "dropped", "noise", "changed", "dropped", *RECIPE_KINDS)
 
 
-@dataclass
-class StatefulRun:
-    """The outcome of a stateful fuzz run: machines run, configs refused, the shrunk failure."""
+@dataclass(frozen=True)
+class Move:
+    """One rule of the program, independent of the config and of which pods exist (see the module doc)."""
 
-    gateway: str
-    runs: int = 0
-    refused: int = 0
-    found: FuzzScenario | None = None
-    error: BaseException | None = None
-    verdicts: dict[str, FuzzScenario] = field(default_factory=dict)
-    refused_configs: set[str] = field(default_factory=set)
+    op: str = "create"
+    target: int = 0  # which live pod (wraps around); ignored by create
+    recipe: LabelRecipe = field(default_factory=LabelRecipe)  # the labels of a create
+    # the labels a relabel gives (relabel-back: out)
+    relabel: LabelRecipe = field(default_factory=lambda: LabelRecipe("changed"))
+    defect: str = "none"  # of a created pod: not-ready, no-ip, phase, conditions
+    phase: Phase = "Failed"  # of a phase move, or of a created pod with the phase defect
+    bootstrap: str | None = None
+    other_namespace: bool = False
+    conditions: tuple[str, ...] = ()
+    then_wait: bool = True  # fast pace: converge after this move (the end of a burst)
 
 
-def execute(
-    live: LiveCluster, run: StatefulRun, config: ServiceDiscoveryConfig, steps: list[Step]
-) -> FuzzScenario:
-    """The verdict of running `steps` from an empty cluster under a gateway started with `config`.
-
-    Verdicts are remembered: a sequence whose prefix is known to fail fails the same way without
-    touching the cluster, and a known sequence is never rerun. This is what makes shrinking a live
-    state machine affordable, and it keeps a wavering gateway from making Hypothesis call a failure
-    flaky. A config the gateway refuses is remembered too and rejected from then on.
-    """
-    key = repr(config)
-    if key in run.refused_configs:
-        run.refused += 1
-        reject()
-    for end in range(1, len(steps) + 1):
-        known = run.verdicts.get(key + repr(steps[:end]))
-        if known is not None and (known.failed_at is not None or end == len(steps)):
-            return known
-    scenario = FuzzScenario(
-        gateway=live.gateway_name, mode="stateful", config=config, steps=[], semantics=live.semantics.value
+def moves() -> st.SearchStrategy[Move]:
+    return st.builds(
+        Move,
+        op=st.sampled_from(MOVES),
+        target=st.integers(min_value=0, max_value=7),
+        recipe=label_recipes(CREATE_RECIPES),
+        relabel=label_recipes(RELABEL_RECIPES),
+        defect=st.sampled_from(DEFECTS),
+        phase=st.sampled_from(PHASE_CHANGES),
+        bootstrap=bootstrap_annotations(),
+        other_namespace=st.sampled_from((False, False, False, False, True)),
+        conditions=st.sampled_from(READY_CONDITIONS),
+        then_wait=st.sampled_from((True, False, False)),
     )
-    try:
-        live.begin_example(config)
-    except GatewayRefused:
-        run.refused += 1
-        run.refused_configs.add(key)
-        reject()
-    run.runs += 1
-    if live.verbose:
-        print(f"run {run.runs}: {config}", flush=True)
-    for index, step in enumerate(steps):
-        if live.verbose:
-            print(f"  step {index}: {step}", flush=True)
-        scenario.steps.append(step)
-        since = time.monotonic()
-        live.apply(step)
-        try:
-            live.check(since=since)
-        except ConsistencyFailure as diff:
-            scenario.record_failure(index, diff)
-            break
-    run.verdicts[key + repr(scenario.steps)] = scenario
-    return scenario
 
 
-def bootstraps() -> st.SearchStrategy[str | None]:
-    """The bootstrap annotation: absent (most often), a valid port, an invalid value."""
-    return st.one_of(
-        st.none(),
-        st.integers(min_value=1, max_value=65535).map(str),
-        st.sampled_from(BOOTSTRAP_ANNOTATION_INVALID),
-    )
-
-
-def make_machine(
-    live: LiveCluster,
-    run: StatefulRun,
-    configs: st.SearchStrategy[ServiceDiscoveryConfig],
-) -> type[RuleBasedStateMachine]:
-    """A state machine class bound to `live`; every failure it raises is recorded in `run.found`."""
-
-    class GatewayLifecycle(RuleBasedStateMachine):
-        pods = Bundle("pods")
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.config: ServiceDiscoveryConfig | None = None
-            self.steps: list[Step] = []
-            self.counter = 0
-
-        @initialize(config=configs)
-        def start(self, config: ServiceDiscoveryConfig) -> None:
-            self.config = config
-
-        def _labels(self, recipe: LabelRecipe) -> dict[str, str]:
-            assert self.config is not None
-            return recipe.apply(selector_sources(self.config))
-
-        def _do(self, step: Step) -> None:
-            self.steps.append(step)
-
-        def teardown(self) -> None:
-            """Run the recorded steps live (or recall their verdict) and fail on the first difference."""
-            if self.config is None or not self.steps:
-                return
-            scenario = execute(live, run, self.config, self.steps)
-            if scenario.failed_at is not None:
-                run.found = scenario
-                raise AssertionError(scenario.describe())
-
-        @rule(
-            target=pods,
-            recipe=label_recipes(),
-            ready=st.sampled_from((True, True, True, False)),
-            phase=st.sampled_from(CREATE_PHASES),
-            has_ip=st.sampled_from((True, True, True, False)),
-            bootstrap=bootstraps(),
-            other_namespace=st.sampled_from((False, False, False, True)),
-        )
-        def create(
-            self,
-            recipe: LabelRecipe,
-            ready: bool,
-            phase: Phase,
-            has_ip: bool,
-            bootstrap: str | None,
-            other_namespace: bool,
-        ) -> str:
-            name = f"pod-{self.counter}"
-            self.counter += 1
-            plan = PodSpec(
-                name=name,
-                labels=self._labels(recipe),
-                namespace=OTHER_NAMESPACE if other_namespace else HOME,
-                ready=ready,
-                phase=phase,
-                has_ip=has_ip,
-                bootstrap_port=bootstrap,
-            )
-            self._do(Step("create", pod=plan))
-            return name
-
-        @rule(name=pods, recipe=label_recipes())
-        def relabel(self, name: str, recipe: LabelRecipe) -> None:
-            self._do(Step("relabel", name=name, labels=self._labels(recipe)))
-
-        @rule(name=pods, ready=st.booleans())
-        def set_ready(self, name: str, ready: bool) -> None:
-            self._do(Step("set_ready", name=name, ready=ready))
-
-        @rule(name=pods, phase=st.sampled_from(("Failed", "Succeeded", "Pending", "Running")))
-        def set_phase(self, name: str, phase: str) -> None:
-            self._do(Step("set_phase", name=name, phase=phase))
-
-        @rule(name=consumes(pods), graceful=st.booleans())
-        def delete(self, name: str, graceful: bool) -> None:
-            self._do(Step("delete", name=name, grace=GRACEFUL_SECONDS if graceful else 0))
-
-        @rule(name=pods)
-        def recreate(self, name: str) -> None:
-            self._do(Step("recreate", name=name))
-
-    return GatewayLifecycle
-
-
-def fuzz(
-    live: LiveCluster,
-    fuzz_settings: settings,
+def programs(
+    gateway: str,
     *,
     configs: st.SearchStrategy[ServiceDiscoveryConfig] | None = None,
-    seed: int | None = None,
-) -> StatefulRun:
-    """Run the stateful fuzz; returns the run with `found` = the shrunk failure, if any."""
-    run = StatefulRun(gateway=live.gateway_name)
-    machine = make_machine(live, run, configs if configs is not None else discovery_configs())
+    pd_mode: bool | None = None,
+    igw_mode: bool | None = None,
+    max_steps: int = 5,
+    pace: str = "settle",
+    semantics: Semantics = Semantics.PR_25294,
+) -> st.SearchStrategy[FuzzScenario]:
+    """Stateful cases: a config and a program of up to `max_steps` moves, resolved into steps."""
+    if pace not in PACES:
+        raise ValueError(f"pace must be one of {', '.join(PACES)}, not {pace!r}")
+    base = configs if configs is not None else discovery_configs(pd_mode=pd_mode, igw_mode=igw_mode)
+    programs_of = st.lists(moves(), min_size=1, max_size=max_steps)
 
-    def factory() -> Any:
-        return machine()
+    @st.composite  # not .map(): see differential.cases
+    def program(draw: st.DrawFn) -> FuzzScenario:
+        config = draw(base)
+        steps = resolve(config, draw(programs_of), pace=pace)
+        return FuzzScenario(gateway=gateway, mode=MODE, config=config, steps=steps, semantics=semantics.value)
 
-    factory_any: Any = factory
-    if seed is not None:
-        factory_any._hypothesis_internal_use_seed = seed
-    try:
-        run_state_machine_as_test(factory_any, settings=fuzz_settings)
-    except Exception as exc:  # AssertionError, or Hypothesis' Flaky group when the gateway wavered
-        if run.found is None:
-            raise
-        run.error = exc
-    return run
+    return program()
+
+
+def resolve(config: ServiceDiscoveryConfig, program: Sequence[Move], *, pace: str = "settle") -> list[Step]:
+    """The concrete steps of `program` under `config`: names, labels, which pod each move touches.
+
+    A move on an existing pod when none is left is skipped. Under the `fast` pace the last step of a
+    move waits only when the move ends a burst (the program's last step always does).
+    """
+    sources = selector_sources(config)
+    live: list[tuple[str, dict[str, str]]] = []  # (name, labels) of pods not deleted
+    steps: list[Step] = []
+    created = 0
+    for move in program:
+        made: list[Step] = []
+        if move.op == "create" or not live:  # a move on a pod when there is none creates one
+            name = f"pod-{created}"
+            created += 1
+            labels = move.recipe.apply(sources)
+            made.append(Step("create", pod=_pod(name, labels, move)))
+            live.append((name, labels))
+        else:
+            index = move.target % len(live)
+            name, labels = live[index]
+            made = _change(move, name, labels, config)
+            if move.op.startswith("delete"):
+                del live[index]
+            elif move.op == "relabel":
+                live[index] = (name, dict(made[0].labels or {}))
+        if pace == "fast":
+            made = [replace(step, wait=False) for step in made]
+            if made and move.then_wait:
+                made[-1] = replace(made[-1], wait=True)
+        steps.extend(made)
+    if steps and not steps[-1].wait:
+        steps[-1] = replace(steps[-1], wait=True)
+    return steps
+
+
+def _pod(name: str, labels: dict[str, str], move: Move) -> PodSpec:
+    defect = move.defect
+    return PodSpec(
+        name=name,
+        labels=labels,
+        namespace=OTHER_NAMESPACE if move.other_namespace else HOME,
+        ready=defect != "not-ready",
+        phase=move.phase if defect == "phase" else "Running",
+        has_ip=defect != "no-ip",
+        bootstrap_port=move.bootstrap,
+        ready_conditions=move.conditions if defect == "conditions" else None,
+    )
+
+
+def _change(move: Move, name: str, labels: dict[str, str], config: ServiceDiscoveryConfig) -> list[Step]:
+    """The step(s) of a move on pod `name` (currently labelled `labels`)."""
+    op = move.op
+    sources = selector_sources(config)
+    if op == "relabel":
+        return [Step("relabel", name=name, labels=move.relabel.apply(sources))]
+    if op in ("unready", "ready"):
+        return [Step("set_ready", name=name, ready=op == "ready")]
+    if op == "flap":
+        return [Step("set_ready", name=name, ready=False), Step("set_ready", name=name, ready=True)]
+    if op == "relabel-back":
+        away = move.relabel.apply(sources)
+        if selects(away, config) or away == labels:
+            away = {}  # out means out: no labels match nothing
+        return [Step("relabel", name=name, labels=away), Step("relabel", name=name, labels=dict(labels))]
+    if op == "delete":
+        return [Step("delete", name=name, grace=0)]
+    if op == "delete-graceful":
+        return [Step("delete", name=name, grace=GRACEFUL_SECONDS)]
+    if op == "recreate":
+        return [Step("recreate", name=name)]
+    if op == "phase":
+        return [Step("set_phase", name=name, phase=move.phase)]
+    return [Step("set_conditions", name=name, conditions=move.conditions)]

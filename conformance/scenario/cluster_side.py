@@ -136,6 +136,13 @@ class ClusterSide:
         ns.set_phase(name, phase)
         return ns.name
 
+    def set_ready_conditions(self, name: str, statuses: Sequence[str]) -> str:
+        """Replace the pod's Ready conditions by one per status (none, Unknown, duplicates)."""
+        ns, _ = self.find(name)
+        self.timeline.mark(f"conditions {'/'.join(statuses) or 'none'}", name)
+        ns.set_ready_conditions(name, statuses)
+        return ns.name
+
     def delete(self, name: str, *, grace_seconds: int | None = None) -> str:
         """Delete a pod: grace_seconds None = the cluster's default graceful path, 0 = at once."""
         ns, pod = self.find(name)

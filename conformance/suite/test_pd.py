@@ -56,13 +56,18 @@ def test_prefill_wins(scenario: Scenario) -> None:
 
 @conformance_test(
     id="pd-bootstrap-port-valid",
-    description="A prefill pod's valid bootstrap-port annotation becomes its worker's bootstrap port.",
+    description="A prefill pod's valid bootstrap-port annotation becomes its worker's bootstrap port, "
+    "including the spellings a u16 parse accepts (a sign, leading zeros).",
     features=[Feature.PD_CLASSIFICATION, Feature.BOOTSTRAP_PORT],
 )
 def test_bootstrap_port_valid(scenario: Scenario) -> None:
+    # "+8998" and "08998" are ports too: the annotation is parsed as Rust's u16 (reference.pods.parse_u16,
+    # conformance/corners.py); the expected port of each pod is the reference's.
     scenario.create(
         pod("pre-8998", PREFILL, bootstrap_port="8998", expect="prefill"),
         pod("pre-1", PREFILL, bootstrap_port="1", expect="prefill"),
+        pod("pre-plus", PREFILL, bootstrap_port="+8998", expect="prefill"),
+        pod("pre-zero", PREFILL, bootstrap_port="08998", expect="prefill"),
         pod("dec-annotated", DECODE, bootstrap_port="8999", expect="decode"),  # decode: no port
     )
     scenario.start(**PD)

@@ -9,7 +9,7 @@ The real path is covered by tests/conformance/test_proof.py.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -74,6 +74,11 @@ class FakeNamespace:
 
     def set_phase(self, name: str, phase: str) -> Pod:
         self.stored[name]["status"]["phase"] = phase  # type: ignore[index]
+        return self.stored[name]
+
+    def set_ready_conditions(self, name: str, statuses: Sequence[str]) -> Pod:
+        conditions = [{"type": "Ready", "status": status} for status in statuses]
+        self.stored[name]["status"]["conditions"] = conditions  # type: ignore[index]
         return self.stored[name]
 
     def delete(self, name: str, grace_seconds: int | None = None, *, wait: bool | None = None) -> Pod | None:
