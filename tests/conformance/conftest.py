@@ -1,10 +1,12 @@
-"""One real gate run shared by the tests of expected outcomes, --lf and the HTML report.
+"""One real gate run shared by the tests of expected outcomes, --lf, the HTML report and the Action.
 
-A known-buggy gateway (the reference's ignore-igw variant: it drops regular pods beside PD pods) runs
-two tests with expectations that one passes (it fails: a regression) and the other fails (it
-passes: an improvement), writing the YAML and the HTML report. One run for all of them keeps the
-default test run fast (GATE_GROUP keeps its readers on one xdist worker); the failing check's cap is
-lowered to 3 s because it waits the whole cap.
+It is the GitHub Action's own run (tests/conformance/action_runner.py runs action.yml's steps as GitHub
+would): a known-buggy gateway (the reference's ignore-igw variant drops regular pods beside PD pods)
+runs two tests, with an expectations file in the caller's checkout saying that one of them passes (it
+fails: a regression) and the other fails (it passes: an improvement). The job must then fail on the
+regression, and the run leaves the YAML, JUnit and HTML reports and the job summary. One run for all
+of them keeps the default test run fast (GATE_GROUP keeps its readers on one xdist worker); the
+failing check's cap is lowered to 3 s because it waits the whole cap.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import CACHE_DIR_VAR
+from tests.conformance.action_runner import ActionRun, run_steps
 
 REPO = Path(__file__).resolve().parents[2]
 GATE_TESTS = ["igw-mixed-regular-beside-pd", "regular-selector-discovery"]
@@ -40,23 +43,30 @@ def cli(*argv: str, cache: Path) -> subprocess.CompletedProcess[str]:
 
 @dataclass(frozen=True)
 class GateRun:
-    proc: subprocess.CompletedProcess[str]
+    action: ActionRun
     report: Path
     html: Path
     cache: Path
+    runner_temp: Path
 
 
 @pytest.fixture(scope="session")
 def gate_run(tmp_path_factory: pytest.TempPathFactory) -> GateRun:
     tmp = tmp_path_factory.mktemp("gate")
-    expect = tmp / "expect.yaml"
-    expect.write_text(
+    (tmp / "caller" / "ci").mkdir(parents=True)
+    (tmp / "caller" / "ci" / "expect.yaml").write_text(
         "expectations:\n"
         "  igw-mixed-regular-beside-pd: {outcome: Passed, reason: PR 25294 is in}\n"
         "  regular-selector-discovery: {outcome: Failed, reason: pretend broken}\n"
     )
-    report, html = tmp / "r.yaml", tmp / "r.html"
-    tests = [arg for test_id in GATE_TESTS for arg in ("--test", test_id)]
-    argv = ["--gateway", "reference:ignore-igw", "--report", str(report), "--html", str(html)]
-    proc = cli(*argv, "--expect", str(expect), *tests, *FAST_CAP, cache=tmp)
-    return GateRun(proc, report, html, tmp)
+    tests = " ".join(f"--test {test_id}" for test_id in GATE_TESTS)
+    inputs = {
+        "gateway": "reference:ignore-igw",
+        "profiles": "core, igw-mixed",
+        "expect": "ci/expect.yaml",
+        "args": f"{tests} {' '.join(FAST_CAP)}",
+    }
+    cache = tmp / "cache"
+    action = run_steps(inputs, tmp, skip={"install"}, env={CACHE_DIR_VAR: str(cache)})
+    out = Path(action.outputs.get("out-dir", tmp / "runner" / "sgl-conformance-report"))
+    return GateRun(action, out / "report.yaml", out / "report.html", cache, tmp / "runner")

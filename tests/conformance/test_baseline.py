@@ -119,9 +119,9 @@ def test_expectations_file_forms(tmp_path: Path) -> None:
 @GATE_GROUP
 def test_the_gate_through_the_cli(gate_run: GateRun) -> None:
     """Exit 1 on the regression, listed first, then the improvement; both in the written report."""
-    proc, out = gate_run.proc, gate_run.report
-    assert proc.returncode == exit_status.FAILED, proc.stdout + proc.stderr
-    summary = proc.stdout[proc.stdout.index("Expected outcomes from") :].splitlines()
+    run, out = gate_run.action, gate_run.report
+    assert run.outputs["exit-status"] == str(exit_status.FAILED), run.stdout
+    summary = run.stdout[run.stdout.index("Expected outcomes from") :].splitlines()
     assert summary[1] == "  Regressions (1):"
     assert summary[2].startswith(
         "    igw-mixed-regular-beside-pd: expected Passed (PR 25294 is in), now Failed: gateway pools"
