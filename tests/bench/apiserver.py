@@ -52,7 +52,8 @@ TRIALS = 3
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = """
 import sys
-from fixtures.apiserver import EmbeddedAPIServer
+from fixtures.apiserver import EmbeddedAPIServer, outlets
+outlets.EOF_GRACE_SECONDS = {eof_grace}
 srv = EmbeddedAPIServer(**{kwargs})
 srv.start()
 print(srv.url, flush=True)
@@ -65,9 +66,11 @@ class ServerProcess:
     """An EmbeddedAPIServer(**kwargs) in a child process (its RSS and CPU are its own); stops when its
     stdin closes. Also used by tests that measure the server's memory (tests/apiserver)."""
 
-    def __init__(self, kubelet: bool, **kwargs: object) -> None:
+    def __init__(self, kubelet: bool, *, eof_grace: float = 10.0, **kwargs: object) -> None:
+        """`eof_grace`: seconds a watch closed for falling behind has to read its end (outlets.py)."""
+        runner = RUNNER.format(kwargs=repr({"kubelet": kubelet, **kwargs}), eof_grace=repr(eof_grace))
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", RUNNER.format(kwargs=repr({"kubelet": kubelet, **kwargs}))],
+            [sys.executable, "-c", runner],
             cwd=REPO,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
