@@ -36,14 +36,18 @@ from pathlib import Path
 from typing import Any
 
 from conformance import exit_status, signals, validate
+from conformance.baseline import load_option as load_expectations
 from conformance.features import PROFILES
 from conformance.validate import OneLineParser, UsageError
+from fixtures.clusters.options import ClusterOptions, add_argparse_options
 from reference import Semantics
 
 SUITE = Path(__file__).resolve().parent / "suite"
 REPO = SUITE.parent.parent
 REPORT_DIR = Path("reports")
 CHILD_STOP_SECONDS = 60.0
+CACHE_DIR_VAR = "SGL_CONFORMANCE_CACHE_DIR"
+"""Where `--lf` remembers each gateway's failures (default .pytest_cache/conformance/<gateway>/)."""
 
 
 class InternalError(Exception):
@@ -63,8 +67,17 @@ def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
     )
     parser.add_argument("--timeout-config", help="YAML file with TimeoutConfig fields")
     parser.add_argument("--timeout-override", action="append", default=[], metavar="NAME=SECONDS")
-    parser.add_argument("--cluster", default=os.environ.get("SGL_CONFORMANCE_CLUSTER", "embedded"))
-    parser.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
+    add_argparse_options(parser)  # --cluster embedded|kind|existing, --kubeconfig, ... (one set)
+    parser.add_argument(
+        "-k", dest="keyword", help="only tests matching this pytest -k expression (conformance ids match)"
+    )
+    parser.add_argument(
+        "--lf",
+        "--last-failed",
+        dest="last_failed",
+        action="store_true",
+        help="only the tests that failed in this gateway's last run (all when none failed)",
+    )
     parser.add_argument(
         "--exempt-feature", action="append", default=[], help="a feature not claimed (CamelCase name)"
     )
@@ -90,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="python -m conformance",
         description="Kubernetes service-discovery conformance for SGLang-style gateways. "
-        "Also: `python -m conformance matrix ...`, `python -m conformance replay FILE ...`.",
+        "Also: `python -m conformance matrix ...`, `python -m conformance replay FILE ...`, "
+        "`python -m conformance list`, `python -m conformance history ...`.",
         epilog=exit_status.TABLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -99,6 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", help="ConformanceReport YAML (default: a new reports/<gateway>-<time>-<random>.yaml)"
     )
     parser.add_argument("--junitxml", help="JUnit XML (pytest's own, with the run's completeness)")
+    parser.add_argument("--html", help="the report as one self-contained HTML page (timelines per check)")
+    gate = parser.add_argument_group(
+        "expected outcomes (a CI gate: fail on regressions, conformance/baseline.py)"
+    )
+    gate.add_argument(
+        "--baseline", metavar="REPORT", help="an earlier ConformanceReport: its outcomes are expected"
+    )
+    gate.add_argument(
+        "--expect", metavar="FILE", help="YAML `expectations: {TEST-ID: OUTCOME or {outcome, reason}}`"
+    )
+    gate.add_argument(
+        "--strict-baseline", action="store_true", help="an improvement or other change fails the run too"
+    )
     return parser
 
 
@@ -134,7 +161,9 @@ def check_common(args: argparse.Namespace, gateways: Sequence[str]) -> None:
         validate.check_gateway(gateway)
     validate.check_profiles(args.profile)
     validate.check_timeouts(args.timeout_config, args.timeout_override)
-    validate.check_cluster(args.cluster)
+    from conformance.cluster_options import check as check_cluster
+
+    check_cluster(args, list(gateways))
     validate.check_features(args.exempt_feature)
     try:
         Semantics.parse(args.semantics)
@@ -167,13 +196,16 @@ def pytest_args(
         str(REPO),
         "--gateway",
         gateway,
-        "--cluster",
-        args.cluster,
+        *ClusterOptions.from_namespace(args).argv(),
         "--semantics",
         args.semantics,
+        # pytest's cache (--lf) per gateway: "the last failed" are this gateway's, not another's
+        "-o",
+        f"cache_dir={os.environ.get(CACHE_DIR_VAR) or '.pytest_cache/conformance'}/{gateway_label(gateway)}",
     ]
     if report is not None:
         out += ["--report", str(report)]
+    out += _expectation_args(args)
     out += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "--no-header"]
     out += _selection_args(args)
     if junitxml:
@@ -196,7 +228,18 @@ def _selection_args(args: argparse.Namespace) -> list[str]:
         out += ["--exempt-feature", feature]
     if args.keyword:
         out += ["-k", args.keyword]
+    if args.last_failed:
+        out += ["--lf"]
     return out
+
+
+def _expectation_args(args: argparse.Namespace) -> list[str]:
+    """--baseline / --expect / --html / --strict-baseline, passed on to the plugin (a single run only)."""
+    out: list[str] = []
+    for option in ("baseline", "expect", "html"):
+        if getattr(args, option, None):
+            out += [f"--{option}", getattr(args, option)]
+    return out + (["--strict-baseline"] if getattr(args, "strict_baseline", False) else [])
 
 
 class _Verdict:
@@ -279,7 +322,13 @@ def check_selection(args: argparse.Namespace, gateway: str) -> int:
     count = _Count()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = pytest.main(
-            [*pytest_args(args, gateway, None, None), "--collect-only", "-p", "no:cacheprovider"],
+            # the whole selection, before --lf narrows it (--lf alone never selects nothing)
+            [
+                *(a for a in pytest_args(args, gateway, None, None) if a != "--lf"),
+                "--collect-only",
+                "-p",
+                "no:cacheprovider",
+            ],
             plugins=[count],
         )
     if code == pytest.ExitCode.INTERRUPTED or signals.first_signal():
@@ -312,7 +361,8 @@ def run_matrix(args: argparse.Namespace) -> int:
         label = gateway_label(gateway)
         report = out_dir / f"{label}.yaml"
         cmd = [sys.executable, "-m", "conformance", "--gateway", gateway, "--report", str(report)]
-        cmd += _selection_args(args) + ["--cluster", args.cluster] + (["-v"] if args.verbose else [])
+        cmd += _selection_args(args) + ClusterOptions.from_namespace(args).argv()
+        cmd += ["-v"] if args.verbose else []
         cmd += ["--jobs", str(args.jobs)] if args.jobs is not None else []
         started = time.time()
         print(f"== {gateway}", flush=True)
@@ -372,6 +422,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from conformance.fuzz.replay import main as replay_main
 
             status = replay_main(argv[1:])
+        elif argv and argv[0] == "history":  # one matrix test x release (conformance.history)
+            from conformance.history import main as history_main
+
+            status = history_main(argv[1:])
+        elif argv and argv[0] == "list":  # the test ids, profiles, features (conformance.listing)
+            from conformance.listing import main as list_main
+
+            status = list_main(argv[1:])
         else:
             status = _main(argv)
     except KeyboardInterrupt:
@@ -394,6 +452,9 @@ def _main(argv: list[str]) -> int:
                 validate.check_output_file(args.report, "--report")
             if args.junitxml:
                 validate.check_output_file(args.junitxml, "--junitxml")
+            if args.html:
+                validate.check_output_file(args.html, "--html")
+            load_expectations(args.baseline, args.expect, args.strict_baseline)
             selected = check_selection(args, args.gateway)  # the plugin checks it again, for pytest users
             return run_one(args, selected)
         return run_matrix(args)

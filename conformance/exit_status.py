@@ -17,9 +17,11 @@ INCOMPLETE = 4
 
 TABLE = """\
 exit status:
-  0  passed: every selected test passed (fuzz: no difference found; replay: the case passes now)
+  0  passed: every selected test passed (fuzz: no difference found; replay: the case passes now);
+     with --baseline/--expect: no regression (known failures and improvements do not fail)
   1  failed: a test failed or the gateway refused a configuration or crashed (fuzz: a difference
-     was found; replay: the case fails, as recorded or differently)
+     was found; replay: the case fails, as recorded or differently); with --baseline/--expect: a
+     regression (with --strict-baseline: any outcome other than the expected one)
   2  usage: a bad argument, option file or output path; nothing was started
   3  nothing failed, but some tests were not expressible or skipped
   4  incomplete: interrupted (SIGINT/SIGTERM), an internal error, or the gateway could not be

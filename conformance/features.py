@@ -1,12 +1,13 @@
 """Features and profiles: what a conformance test exercises, and how tests group into verdicts.
 
 Modelled on the Gateway API suite (docs/conventions.md#features-and-profiles): every test declares the
-features it needs; a profile is a named set of features and gets its own verdict in the report (success
-/ partial / failure). Here the profiles are disjoint groups, one per area of
-docs/architecture.md#profiles; a test may need features of several profiles and then counts in each.
-`resilience` needs fault injection, which only the embedded cluster offers (elsewhere its tests are "not
-expressible"). `overlap` changes the cluster faster than a gateway settles (docs/overlap.md). A profile
-that is not `default` (`scale`: 500 pods, about two minutes a gateway) runs only when named.
+features it needs; a profile is a named set of features and gets its own verdict in the report (success /
+partial / failure). Here the profiles are disjoint groups, one per area of docs/architecture.md#profiles; a
+test may need features of several profiles and then counts in each. `resilience` needs fault injection,
+which only the embedded cluster offers (elsewhere its tests are Skipped with the reason:
+conformance/cluster_options.py). `overlap` changes the cluster faster than a gateway settles
+(docs/overlap.md). A profile that is not `default` (`scale`: 500 pods, about two minutes a gateway) runs
+only when named.
 """
 
 from __future__ import annotations

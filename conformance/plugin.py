@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance import distributed, outcomes, signals, validate
+from conformance import cluster_options, distributed, outcomes, signals, validate
 from conformance import session as session_state
+from conformance.baseline import check_ids as check_expected_ids
 from conformance.evidence import Evidence
 from conformance.features import PROFILES, selected_by
 from conformance.registry import MARKER, REGISTRY, ConformanceTest, NotExpressible, Outcome, declaration_of
@@ -69,7 +70,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--timeout-override", action="append", default=[], help="override one timeout: NAME=SECONDS"
     )
     group.addoption("--report", default=None, help="write the ConformanceReport YAML here")
-    group.addoption("--cluster", default="embedded", help="cluster provider (default: embedded)")
     group.addoption(
         "--exempt-feature", action="append", default=[], help="features the gateway does not claim"
     )
@@ -82,6 +82,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=[member.value for member in Semantics],
         help="the discovery rules expectations come from (default: pr-25294)",
     )
+    group.addoption("--baseline", default=None, help="judge by an earlier ConformanceReport's outcomes")
+    group.addoption("--expect", default=None, help="judge by a YAML file of test id -> expected outcome")
+    group.addoption(
+        "--strict-baseline", action="store_true", help="an improvement or change also fails the run"
+    )
+    group.addoption("--html", default=None, help="also write the report as one self-contained HTML page")
+    from fixtures.clusters.options import add_pytest_options
+
+    add_pytest_options(parser, early=True)  # --cluster, ... (fixtures.clusters.pytest_plugin adds the rest)
 
 
 _RUN = pytest.StashKey[ConformanceRun]()
@@ -155,6 +164,7 @@ def _worker_crashed(run: ConformanceRun, nodeid: str) -> None:
         run.stopped(f"a worker crashed while running {nodeid}")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's -k deselection, which must see the conformance ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep only the conformance tests whose features the selected profiles cover (and `--test` ids)."""
     run = config.stash[_RUN]
@@ -164,6 +174,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         decl = declaration_of(item)
         if decl is not None:
             item.add_marker(pytest.mark.conformance(decl))
+            item.extra_keyword_matches.add(decl.id)  # `-k lifecycle-unready` names the test a report names
         wanted = decl is None or (
             selected_by(decl.features, run.profiles) and (not run.test_ids or decl.id in run.test_ids)
         )
@@ -198,6 +209,11 @@ def _check_selection(config: pytest.Config, run: ConformanceRun, decls: list[Con
             close = difflib.get_close_matches(test_id, list(REGISTRY), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f" ({len(REGISTRY)} ids are declared)"
             raise pytest.UsageError(f"unknown test id {test_id!r}{hint}")
+    if run.expectations is not None:
+        try:
+            check_expected_ids(run.expectations, list(REGISTRY))
+        except validate.UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
     run.selected = decls
     if not run.selected:
         opt = config.option
@@ -277,6 +293,9 @@ def scenario(
     if lacking:
         raise NotExpressible(f"the gateway does not claim feature(s) {', '.join(lacking)}")
     provider = conformance_run.provider
+    skip = cluster_options.skip_reason(decl, provider)
+    if skip:
+        pytest.skip(skip)  # declared: this cluster cannot do what the test needs
     driver = conformance_run.driver
     namespaces: list[PodNamespace] = []
 
@@ -395,6 +414,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session_state.junit_in_order(session.config, run.order)
     if run.report_path:
         write_report(run.final_report, run.report_path)
+    if run.html_path:
+        from conformance.html import write_html
+
+        write_html(run.final_report, run.html_path)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -405,3 +428,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_line(render_summary(run.final_report))
     if run.report_path:
         terminalreporter.write_line(f"report: {run.report_path}")
+    if run.html_path:
+        terminalreporter.write_line(f"html: {run.html_path}")

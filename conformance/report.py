@@ -32,8 +32,8 @@ from typing import Any
 
 import yaml
 
+from conformance import baseline, latency
 from conformance import exit_status as status
-from conformance import latency
 from conformance.atomic import write_atomic
 from conformance.features import PROFILES
 from conformance.registry import ConformanceTest, Outcome
@@ -155,6 +155,7 @@ def build_report(
     date: dt.datetime | None = None,
     not_run: Sequence[ConformanceTest] = (),
     incomplete_reason: str | None = None,
+    gateway_placement: str | None = None,
 ) -> dict[str, Any]:
     """The report as plain data (what `write_report` dumps). Profiles without tests are left out.
 
@@ -174,6 +175,7 @@ def build_report(
         "implementation": dict(implementation),
         "harnessVersion": harness_version,
         "clusterProvider": cluster_provider,
+        **({"gatewayPlacement": gateway_placement} if gateway_placement else {}),
         "semanticsVersion": semantics_version,
         "timeouts": dict(timeouts),
         "complete": complete,
@@ -230,6 +232,8 @@ def exit_status(report: Mapping[str, Any]) -> int:
     """The exit status the report stands for (table in conformance/exit_status.py)."""
     if not is_complete(report):
         return status.INCOMPLETE
+    if isinstance(report.get("expectations"), Mapping):  # judged by expected outcomes, not "all pass"
+        return baseline.section_status(report["expectations"])
     if all_passed(report):
         return status.PASSED
     outcomes = {t.get("outcome") for t in report.get("tests") or []}
@@ -244,8 +248,10 @@ def render_summary(report: Mapping[str, Any]) -> str:
     lines = [
         f"Conformance of {impl.get('name', '?')} ({impl.get('version', '?')}) against semantics "
         f"{report.get('semanticsVersion')} on the {report.get('clusterProvider')} cluster"
+        + (f" (gateway {report['gatewayPlacement']})" if report.get("gatewayPlacement") else "")
         + (f", {report['wallSeconds']} s" if "wallSeconds" in report else ""),
     ]
+    lines.extend(baseline.summary_lines(report))  # regressions first, when judged by expectations
     width = max((len(p["name"]) for p in report.get("profiles") or []), default=8)
     for prof in report.get("profiles") or []:
         s = prof["statistics"]
@@ -291,6 +297,8 @@ def verdict_line(report: Mapping[str, Any]) -> str:
         total = ran + len(report.get("notRunTests") or [])
         reason = report.get("incompleteReason") or "the run did not finish"
         return f"INCOMPLETE ({reason}; {ran} of {total} selected tests finished)"
+    if isinstance(report.get("expectations"), Mapping):
+        return baseline.verdict_words(report["expectations"])
     return {
         status.PASSED: "ALL PASSED",
         status.FAILED: "FAILED",

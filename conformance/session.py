@@ -18,7 +18,7 @@ import contextlib
 import time
 from typing import Any
 
-from conformance import HARNESS_VERSION, validate
+from conformance import HARNESS_VERSION, baseline, cluster_options, validate
 from conformance.features import resolve_profiles
 from conformance.outcomes import SETUP_FAILED
 from conformance.registry import ConformanceTest
@@ -37,17 +37,26 @@ class ConformanceRun:
         validate.check_profiles(opt.profile)
         self.profiles = resolve_profiles(opt.profile)
         self.timeouts: TimeoutConfig = validate.check_timeouts(opt.timeout_config, opt.timeout_override)
-        self.cluster_name: str = opt.cluster
-        validate.check_cluster(self.cluster_name)
+        self.cluster = cluster_options.check(opt, [self.gateway_name])
+        self.cluster_name: str = self.cluster.cluster
         self.exempt = validate.check_features(opt.exempt_feature)
         self.test_ids: list[str] = [t for item in opt.conformance_tests for t in item.split(",") if t.strip()]
         try:
             self.semantics = Semantics.parse(getattr(opt, "semantics", Semantics.PR_25294.value))
         except ValueError as exc:
             raise validate.UsageError(str(exc)) from None
+        self.expectations = baseline.load_option(
+            getattr(opt, "baseline", None),
+            getattr(opt, "expect", None),
+            getattr(opt, "strict_baseline", False),
+        )
+        self.strict_baseline = bool(getattr(opt, "strict_baseline", False))
         self.report_path: str | None = opt.report
         if self.report_path:
             validate.check_output_file(self.report_path, "--report")
+        self.html_path: str | None = getattr(opt, "html", None)
+        if self.html_path:
+            validate.check_output_file(self.html_path, "--html")
         if getattr(opt, "xmlpath", None):
             validate.check_output_file(opt.xmlpath, "--junitxml")
         self.results: list[TestResult] = []
@@ -65,9 +74,7 @@ class ConformanceRun:
     @property
     def driver(self) -> Any:
         if self._driver is None:
-            from fixtures.gateways import get_driver
-
-            self._driver = get_driver(self.gateway_name)
+            self._driver = cluster_options.gateway_driver(self.gateway_name, self.cluster)
             try:
                 self.version = str(self._driver.version())
             except Exception as exc:  # the version is evidence, not a reason to stop
@@ -77,10 +84,7 @@ class ConformanceRun:
     @property
     def provider(self) -> Any:
         if self._provider is None:
-            from fixtures.clusters import get_provider
-
-            provider = get_provider(self.cluster_name)
-            self._provider = provider.start() if hasattr(provider, "start") else provider
+            self._provider = cluster_options.provider(self.cluster, self.driver)
         return self._provider
 
     def implementation_seen(self) -> dict[str, str] | None:
@@ -134,11 +138,12 @@ class ConformanceRun:
         impl = self.implementation or self.implementation_seen() or {}
         name = impl.get("name", self.gateway_name)
         version = impl.get("version", self.version)
-        return build_report(
+        report = build_report(
             results=sorted(self.results, key=lambda r: self._index(r.id)),
             implementation={"name": name, "version": version, "gateway": self.gateway_name},
             harness_version=HARNESS_VERSION,
             cluster_provider=self.cluster_name,
+            gateway_placement=self.cluster.placement,
             semantics_version=self.semantics.value,
             timeouts=self.timeouts.to_dict(),
             profiles=[p.name for p in self.profiles],
@@ -146,6 +151,10 @@ class ConformanceRun:
             not_run=self.not_run(),
             incomplete_reason="; ".join(self._reasons()) or None,
         )
+        if self.expectations is None:
+            return report
+        verdict = baseline.compare(self.expectations, report, strict=self.strict_baseline)
+        return baseline.with_verdict(report, verdict)  # judged by expectations (conformance/baseline.py)
 
 
 def selection_text(run: ConformanceRun, keyword: str | None, markexpr: str | None) -> str:

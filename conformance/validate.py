@@ -98,13 +98,6 @@ def check_timeouts(path: str | None, overrides: Iterable[str]) -> TimeoutConfig:
         raise UsageError(str(exc)) from None
 
 
-def check_cluster(name: str) -> None:
-    from fixtures.clusters.registry import PROVIDER_NAMES
-
-    if name not in PROVIDER_NAMES:
-        raise UsageError(f"unknown cluster {name!r}; choose one of {', '.join(PROVIDER_NAMES)}")
-
-
 def check_features(names: Iterable[str]) -> set[Feature]:
     """Features named by `--exempt-feature` (their CamelCase names, as reports spell them)."""
     known = {f.value: f for f in Feature}

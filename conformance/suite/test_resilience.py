@@ -1,11 +1,11 @@
 """resilience: the gateway keeps following the cluster through API server faults (embedded cluster only).
 
-docs/architecture.md#profiles: watch dropped, 410 Expired, LIST failing must not drain
-workers, API server restart; and an API server that answers slowly. Each test converges, injects one
-fault through the cluster's fault injection (`scenario.faults`; kind and existing clusters have none,
-so the tests are "not expressible" there), then changes the cluster and requires the pools to
-converge to what the reference says. kube-rs gateways re-watch from their last resourceVersion when a
-stream ends and relist on 410 (docs/gateways.md#lifecycle).
+docs/architecture.md#profiles: watch dropped, 410 Expired, LIST failing must not drain workers, API server
+restart; and an API server that answers slowly. Each test converges, injects one fault through the cluster's
+fault injection (`scenario.faults`; kind and existing clusters have none, so the tests are Skipped there,
+declared before a gateway starts: docs/clusters.md), then changes the cluster and requires the pools to
+converge to what the reference says. kube-rs gateways re-watch from their last resourceVersion when a stream
+ends and relist on 410 (docs/gateways.md#lifecycle).
 """
 
 from __future__ import annotations

@@ -46,7 +46,9 @@ def big_pod(name: str) -> dict[str, object]:
 
 @pytest.fixture
 def server_process() -> Iterator[ServerProcess]:
-    proc = ServerProcess(kubelet=False, history_limit=100)
+    # The closed idle streams are read only after the churn, which takes longer than the server's usual
+    # 10 s grace on a busy machine: a grace longer than any churn keeps "ends cleanly" about the server.
+    proc = ServerProcess(kubelet=False, history_limit=100, eof_grace=600.0)
     yield proc
     proc.close()
 

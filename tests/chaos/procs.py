@@ -59,8 +59,44 @@ def _parents() -> dict[int, int]:
     return out
 
 
+def _children(pid: int) -> list[int] | None:
+    """`pid`'s children from /proc/PID/task/*/children (cheap: no scan of every process); None when the
+    kernel does not offer that file."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []  # gone
+    out: list[int] = []
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as handle:
+                out += [int(p) for p in handle.read().split()]
+        except FileNotFoundError:
+            if not os.path.exists(f"/proc/{pid}/task/{tid}"):
+                continue  # the thread ended
+            return None
+        except OSError:
+            continue
+    return out
+
+
 def descendants(root: int) -> set[int]:
     """Every process below `root` in the process tree (not `root` itself)."""
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        kids = _children(todo.pop())
+        if kids is None:
+            return _descendants_by_scan(root)
+        for child in kids:
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _descendants_by_scan(root: int) -> set[int]:
+    """descendants() from every process's parent (reads all of /proc: the fallback)."""
     children: dict[int, list[int]] = {}
     for pid, ppid in _parents().items():
         children.setdefault(ppid, []).append(pid)
@@ -130,13 +166,16 @@ class RunWatch:
         return found | set(tagged_pids(self.cookie, var=COOKIE_VAR)) if cookie else found
 
     def sample(self, *, cookie: bool = True) -> None:
-        listen = listening()
+        inodes: set[int] = set()
         for pid in self.members(cookie=cookie):
             started = start_time(pid)
             if started is None:
                 continue
             self.processes.setdefault(pid, (started, command(pid)))
-            for inode in socket_inodes(pid) & set(listen):
+            inodes |= socket_inodes(pid)
+        if inodes:  # the machine's socket table only when the run holds sockets (it can be long)
+            listen = listening()
+            for inode in inodes & set(listen):
                 self.sockets.setdefault(inode, listen[inode])
 
     def alive(self) -> dict[int, str]:

@@ -21,15 +21,16 @@ from tests.chaos.trials import Trial, run_trial
 
 pytestmark = [pytest.mark.gateway, pytest.mark.slow]
 SEED = int(os.environ.get("SGL_CHAOS_SEED", "20261130"))
+LONG = pytest.mark.long  # the default run keeps one trial per way a run ends; tox -e proofs runs all
 CASES = [
-    ("reference", "SIGINT"),
-    ("reference", "SIGTERM"),
-    ("reference", "SIGKILL"),
-    ("smg", "SIGINT*2"),
-    ("smg", "SIGKILL"),
+    pytest.param("reference", "SIGINT", marks=LONG),
+    pytest.param("reference", "SIGTERM"),
+    pytest.param("reference", "SIGKILL", marks=LONG),
+    pytest.param("smg", "SIGINT*2"),
+    pytest.param("smg", "SIGKILL"),
     # side by side (--jobs 3): the controller forwards one signal to its workers; the second ends all
-    ("parallel", "SIGINT"),
-    ("parallel", "SIGKILL"),
+    pytest.param("parallel", "SIGINT"),
+    pytest.param("parallel", "SIGKILL", marks=LONG),
 ]
 # Seconds after the run's first child (xdist's first worker, for `parallel`) within which to signal:
 # for the runs side by side, while their tests run rather than while the workers start.
@@ -44,7 +45,7 @@ def smg_installed() -> None:
     ensure_installed(SMG)
 
 
-@pytest.mark.parametrize(("kind", "signal_name"), CASES, ids=[f"{k}-{s}" for k, s in CASES])
+@pytest.mark.parametrize(("kind", "signal_name"), CASES, ids=[f"{c.values[0]}-{c.values[1]}" for c in CASES])
 def test_killed_run_never_passes_and_leaves_nothing(kind: str, signal_name: str, tmp_path: Path) -> None:
     rng = random.Random(f"{SEED}-{kind}-{signal_name}")
     low, high = WINDOW.get(kind, (0.0, 2.5))

@@ -5,7 +5,7 @@ the embedded kubelet runs the fake-worker image as a local worker on each pod IP
 answers `/health`, Ready flips through the readiness gate, a nodeSelector keeps a pod Pending, and
 deleting the pod stops its worker (issue 5 "Parity here").
 
-With `--cluster-provider kind` / `existing` (`tox -e kind`) the same contract tests run on that
+With `--cluster kind` / `existing` (`tox -e kind`) the same contract tests run on that
 cluster instead (fixture `real_cluster`); the checks that reach a pod IP from this process are skipped
 there (pod IPs of a real cluster are not routable from the host).
 """
@@ -40,7 +40,7 @@ def real_cluster(
     """The session's kind/existing cluster when chosen, else an ExistingProvider on a fresh embedded
     API server with the fake-worker runtime (started here, stopped afterwards, with its workers) that
     only sees its kubeconfig."""
-    if request.config.getoption("--cluster-provider", default="embedded") in ("kind", "existing"):
+    if request.config.getoption("--cluster", default=None) in ("kind", "existing"):
         yield request.getfixturevalue("cluster")
         return
     from fixtures.apiserver import EmbeddedAPIServer, random_pod_ip_start

@@ -35,7 +35,7 @@ from fixtures.clusters.podview import is_ready, pod_ip
 from fixtures.gateways import get_driver
 from tests.polling import wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]  # 500 pods: tox -e proofs
 
 PODS, NAMESPACES = 500, 5
 RATE, SECONDS = 50.0, 4.0  # 200 changes, 2.5 times the scale profile's pace

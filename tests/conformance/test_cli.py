@@ -35,6 +35,8 @@ FILES = {
     "gw-venv.yaml": "name: x\ncommand: ['{venv}/bin/gw']\n",
     "a-file": "not a directory\n",
     "report.yaml": EARLIER,
+    "expect-bad.yaml": "expectations: {no-match: Broken}\n",
+    "expect-typo.yaml": "expectations: {no-match-x: Failed}\n",
     "scenario.yaml": "kind: sgl-fuzz-scenario\ngateway: reference\nmode: differential\nconfig: {}\n",
 }
 C, M, F, R = (
@@ -54,6 +56,31 @@ CASES = [
     ([*C, "--profile", "nope", *REPORT], "unknown profile 'nope' (known: core, pd, igw-mixed"),
     ([*C, "--cluster", "minikube", *REPORT], "unknown cluster 'minikube'; choose one of embedded, kind"),
     ([*C, "--exempt-feature", "Relabelling", *REPORT], "unknown feature 'Relabelling'; choose from"),
+    # cluster options (fixtures/clusters/options.py), the same in a run and a matrix
+    ([*M, "--cluster", "minikube"], "unknown cluster 'minikube'; choose one of embedded, kind"),
+    ([*C, "--gateway-placement", "sideways", *REPORT], "unknown --gateway-placement 'sideways'; choose"),
+    (
+        [*C, "--kubeconfig", "{tmp}/kc.yaml", *REPORT],
+        "--kubeconfig applies to --cluster existing, not embedded",
+    ),
+    ([*M, "--cluster-name", "x"], "--cluster-name applies to --cluster kind, not embedded"),
+    (
+        [*C, "--cluster", "existing", "--kubeconfig", "{tmp}/none.yaml", *REPORT],
+        "kubeconfig {tmp}/none.yaml does not",
+    ),
+    (
+        [*C, "--gateway-placement", "in-cluster", *REPORT],
+        "--gateway-placement in-cluster needs --cluster kind",
+    ),
+    ([*C, "--gateway-image", "x:1", *REPORT], "--gateway-image needs the gateway in the cluster"),
+    (
+        [*M, "--gateway", "smg", "--cluster", "kind", "--gateway-image", "x:1"],
+        "--gateway-image names one gateway's image; a matrix runs each gateway from its own",
+    ),
+    (
+        [*C, "--cluster", "kind", "--gateway", "sglang-router", *REPORT],
+        "sglang-router has no container image of its own: pass --gateway-image",
+    ),
     ([*C, "--test", "regular-selector-discovry", *REPORT], "did you mean 'regular-selector-discovery'?"),
     ([*C, "-k", "no_such_test", *REPORT], "-k 'no_such_test' selects no conformance test"),
     ([*C, "--bogus", *REPORT], "unrecognized arguments: --bogus"),
@@ -81,6 +108,17 @@ CASES = [
     ([*C, "--report", "{tmp}/a-file/r.yaml"], "cannot be written: {tmp}/a-file is not a directory"),
     ([*C, "--report", "/dev/null"], "--report /dev/null exists and is not a regular file"),
     ([*C, "--junitxml", "/proc/nope/j.xml", *REPORT], "--junitxml /proc/nope/j.xml cannot be written"),
+    # expected outcomes (conformance/baseline.py)
+    ([*C, "--baseline", "{tmp}/none.yaml", *REPORT], "--baseline {tmp}/none.yaml: cannot read"),
+    ([*C, "--baseline", "{tmp}/scenario.yaml", *REPORT], "scenario.yaml is not a ConformanceReport"),
+    ([*C, "--expect", "{tmp}/expect-bad.yaml", *REPORT], "outcome 'Broken' is not one of Passed"),
+    ([*C, "--expect", "{tmp}/expect-typo.yaml", *REPORT], "unknown test id 'no-match-x'; did you mean"),
+    ([*C, "--strict-baseline", *REPORT], "--strict-baseline needs --baseline or --expect"),
+    # history (conformance/history.py)
+    (
+        ["conformance", "history", "--gateway", "smg", "--versions", "1.8..latest"],
+        "'latest' is not a release",
+    ),
     # matrix
     ([*M, "--gateway", "bogus"], "unknown gateway 'bogus'"),
     ([*M, "--out-dir", "{tmp}/a-file"], "--out-dir {tmp}/a-file is not a directory"),
@@ -145,7 +183,9 @@ def _run_bad(argv: list[str], tmp: Path) -> BadRun:
         watch.sample(cookie=False)  # the tree is enough while it runs; leftovers() scans the cookie too
         if time.monotonic() - started > 60:
             proc.kill()
-        time.sleep(0.05)
+        # Each look reads /proc (the tree, the listening sockets): not too often, or the watching costs
+        # more CPU than the runs. What a run starts (a reaper, a server) lives until it ends.
+        time.sleep(0.2)
     proc.returncode = os.waitstatus_to_exitcode(status)
     assert proc.stdout is not None and proc.stderr is not None
     out, err = proc.stdout.read(), proc.stderr.read()
@@ -206,7 +246,7 @@ def test_help_shows_the_exit_status_table() -> None:
             cwd=REPO,
             capture_output=True,
             text=True,
-            timeout=30,
+            timeout=120,  # a safety net only: on a busy machine --help can take seconds
             check=False,
         )
         assert proc.returncode == 0, proc.stderr

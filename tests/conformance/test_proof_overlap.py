@@ -34,7 +34,7 @@ import pytest
 
 from tests.conformance.test_proof import Plan, SuiteRun, names_pod, outcomes
 
-pytestmark = [pytest.mark.gateway, pytest.mark.slow]
+pytestmark = [pytest.mark.gateway, pytest.mark.slow, pytest.mark.long]  # ~2.5 min: tox -e proofs
 
 OVERLAP = {
     "overlap-ready-flap",

@@ -224,8 +224,11 @@ CONFIGS = [
 def test_rendered_gateway_deployment_and_rbac_are_valid(config: ServiceDiscoveryConfig) -> None:
     from fixtures.gateways.flags import discovery_args
     from fixtures.gateways.incluster import render_deployment, render_rbac
+    from fixtures.gateways.smg import SmgDriver
 
-    deployment = render_deployment(config, image="example/gateway:dev", namespace="conformance-gw")
+    deployment = render_deployment(
+        SmgDriver().container(config), image="example/gateway:dev", namespace="conformance-gw"
+    )
     _validate(deployment)
     assert hardening_problems(deployment) == []
     container = deployment["spec"]["template"]["spec"]["containers"][0]
