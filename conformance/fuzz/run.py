@@ -29,6 +29,11 @@ from conformance.strategies import discovery_configs
 from reference import Semantics, ServiceDiscoveryConfig
 
 PROG = "python -m conformance.fuzz run"
+# Hypothesis examples per engine run. Hypothesis opens every run with min(max_examples // 10, 50)
+# near-trivial examples (one pod, one step): cheap for a unit test, but each is a live round here, so
+# a run of the `fuzz` profile's 10,000 would spend its first minutes on them. Runs of CHUNK follow
+# each other instead (each with its own seed), until the examples or the --duration are spent.
+CHUNK = 30
 
 
 def _flag(text: str) -> bool | None:
@@ -174,12 +179,16 @@ def _fuzz(
     reporter: Reporter,
     tallies: dict[str, Tally],
 ) -> int | None:
-    """Rounds of every mode until the duration is spent; the exit status once something was found."""
+    """Runs of every mode, CHUNK examples at a time, until the examples (no --duration) or the duration
+    are spent; the exit status once something was found."""
     rounds = 0
     derandomized = bool(chosen.derandomize)
     while True:
         rounds += 1
         for mode in modes:
+            left = CHUNK if args.duration else chosen.max_examples - tallies[mode].examples
+            if left <= 0:
+                continue
             # a later round must not repeat the first: with a fixed seed (or derandomized) move it on
             seed = args.seed
             if rounds > 1 and (seed is not None or derandomized):
@@ -187,7 +196,7 @@ def _fuzz(
             run = engine.fuzz(
                 slots,
                 strategy(mode, args, chosen, slots.count),
-                chosen,
+                settings(chosen, max_examples=min(left, CHUNK)),
                 mode=mode,
                 reporter=reporter,
                 seed=seed,
@@ -201,7 +210,9 @@ def _fuzz(
                 return exit_status.FAILED
             if run.stopped:
                 return None
-        if not args.duration or slots.stopper.passed():
+        if slots.stopper.passed():
+            return None
+        if not args.duration and all(t.examples >= chosen.max_examples for t in tallies.values()):
             return None
 
 

@@ -10,8 +10,9 @@ load average are in the note -- the machine is shared, so read the load before t
   (in PD mode smg reads a bootstrap port the reference does not): a verdict costs a passing check.
 - stateful steps: programs of STEPS steps (`stateful.programs`, pace settle) of a fixed regular config
   against the reference gateway; steps judged per second.
-- a real run: the differential engine (engine.py) with its own drawn configs -- every new config is a
-  gateway start, refused configs included -- under the `ci` profile; pods judged per second.
+- a real run: the differential engine (engine.py) with the rounds `python -m conformance.fuzz run`
+  draws (a few configs per round; every new config is a gateway start, refused configs included)
+  under the `ci` profile; pods judged per second.
 - coverage: `python -m conformance.fuzz coverage` (branch coverage of reference/'s decisions by the
   generators under the `ci` profile), run in its own interpreter.
 """
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.fuzz import differential, engine, profiles, stateful
+from conformance.fuzz import differential, engine, profiles, run, stateful
 from conformance.fuzz.pool import DEFAULT_SLOTS, Slots
 from conformance.fuzz.reporting import Reporter
 from conformance.fuzz.scenario import FuzzScenario
@@ -112,16 +113,18 @@ def _stateful() -> Figure:
 
 def _real_run() -> Figure:
     chosen = profiles.fuzz_settings(profiles.CI, max_examples=6)
+    args = run.build_parser().parse_args(["--mode", "differential"])
 
     def measure() -> float:
         with Slots("reference") as slots:
-            run = engine.fuzz(
-                slots, differential.cases("reference"), chosen, mode="differential", reporter=Reporter(None)
+            rounds = run.strategy("differential", args, chosen, slots.count)  # what the command draws
+            fuzzed = engine.fuzz(
+                slots, rounds, chosen, mode="differential", reporter=Reporter(None), by_round=True
             )
-        return run.tally.rate()
+        return fuzzed.tally.rate()
 
     value, spread = _median(measure)
-    note = f"ci profile, 6 rounds, drawn configs (a gateway start each), {spread}, {_load()}"
+    note = f"ci profile, 6 rounds, drawn configs (rounds share a few), {spread}, {_load()}"
     return Figure("real differential run (reference)", value, "pods/s", note=note)
 
 

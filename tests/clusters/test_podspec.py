@@ -170,9 +170,30 @@ READY = [{"type": "Ready", "status": "True"}]
             _pod(None),
             PodSpec("g", labels={"a": "b"}, namespace="ns-other", phase="Pending", ready=False, has_ip=False),
         ),
-        (
+        (  # a lost node's pod: phase Unknown, no Ready condition -- both are kept (written via /status)
             _pod({"phase": "Unknown", "podIP": "127.0.0.2"}),
-            PodSpec("g", labels={"a": "b"}, namespace="ns-other", phase="Failed", ready=False),
+            PodSpec(
+                "g",
+                labels={"a": "b"},
+                namespace="ns-other",
+                phase="Unknown",
+                ready=False,
+                ready_conditions=(),
+            ),
+        ),
+        (  # duplicate Ready conditions: "some Ready condition is True"
+            _pod(
+                {
+                    "phase": "Running",
+                    "podIP": "127.0.0.2",
+                    "conditions": [{"type": "Ready", "status": "False"}, {"type": "Ready", "status": "True"}],
+                }
+            ),
+            PodSpec("g", labels={"a": "b"}, namespace="ns-other", ready_conditions=("False", "True")),
+        ),
+        (  # a phase no cluster writes
+            _pod({"phase": "Exploded", "podIP": "127.0.0.2", "conditions": READY}),
+            PodSpec("g", labels={"a": "b"}, namespace="ns-other", phase="Failed"),
         ),
         (
             _pod(

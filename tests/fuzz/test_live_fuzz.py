@@ -31,20 +31,20 @@ def test_reference_gateway_shows_no_difference() -> None:
         drun = engine.fuzz(
             slots,
             differential.cases("reference", max_pods=6),
-            profiles.fuzz_settings(profiles.CI, max_examples=1),
+            profiles.fuzz_settings(profiles.CI, max_examples=2),
             mode="differential",
         )
         srun = engine.fuzz(
             slots,
             stateful.programs("reference", max_steps=4),
-            profiles.fuzz_settings(profiles.CI, max_examples=1),
+            profiles.fuzz_settings(profiles.CI, max_examples=2),
             mode="stateful",
         )
     assert drun.found is None, drun.found.describe() if drun.found else ""
     assert srun.found is None, srun.found.describe() if srun.found else ""
-    # it really ran cases against the gateway (a round fills every slot): pods judged, steps judged
-    assert drun.tally.cases + drun.tally.refused >= 4 and drun.tally.pods >= 2, drun.tally
-    assert srun.tally.cases + srun.tally.refused >= 4 and srun.tally.steps >= 2, srun.tally
+    # it really ran cases against the gateway (after the first, minimal round): pods judged, steps judged
+    assert drun.tally.cases + drun.tally.refused >= 3 and drun.tally.pods >= 2, drun.tally
+    assert srun.tally.cases + srun.tally.refused >= 3 and srun.tally.steps >= 2, srun.tally
 
 
 def _stateful_run(

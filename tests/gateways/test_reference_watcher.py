@@ -11,16 +11,14 @@ import threading
 import pytest
 from kubernetes import client, config
 
-from fixtures.gateways.reference_gateway.watcher import Expired, PodWatcher
+from fixtures.gateways.reference_gateway.watcher import Expired, PodsApi, PodWatcher
 
 
 @pytest.fixture
 def watcher(apiserver):
     api_client = config.new_client_from_config(config_file=str(apiserver.kubeconfig))
     changes: list[list[dict]] = []
-    w = PodWatcher(
-        client.CoreV1Api(api_client), namespace="default", on_change=changes.append, stop=threading.Event()
-    )
+    w = PodWatcher(PodsApi(api_client), namespace="default", on_change=changes.append, stop=threading.Event())
     try:
         yield w, client.CoreV1Api(api_client), changes
     finally:
