@@ -205,9 +205,9 @@ def _run_bad(argv: list[str], tmp: Path) -> BadRun:
 
 @pytest.fixture(scope="module")
 def bad_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, BadRun]:
-    """Every row of CASES, three at a time (each run's CPU time is its own, whatever runs beside it)."""
+    """Every row of CASES, six at a time (each run's CPU time is its own, whatever runs beside it)."""
     tmps = [tmp_path_factory.mktemp("bad") for _ in CASES]
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=6) as pool:  # each mostly waits (a fresh interpreter, the watch)
         futures = {i: pool.submit(_run_bad, argv, tmps[i]) for i, (argv, _) in enumerate(CASES)}
         return {i: future.result() for i, future in futures.items()}
 

@@ -97,6 +97,7 @@ def test_stateful_fuzz_finds_sglang_router_keeping_workers(
 
 
 @pytest.mark.gateway
+@pytest.mark.long  # ~45 s; the default run proves the same smg divergence in tests/conformance/test_proof.py
 def test_differential_fuzz_finds_smg_missing_regular_worker_in_pd_igw() -> None:
     config = ServiceDiscoveryConfig(
         enabled=True,
