@@ -24,7 +24,7 @@ SEED = int(os.environ.get("SGL_CHAOS_SEED", "20261130"))
 LONG = pytest.mark.long  # the default run keeps one trial per way a run ends; tox -e proofs runs all
 CASES = [
     pytest.param("reference", "SIGINT", marks=LONG),
-    pytest.param("reference", "SIGTERM"),
+    pytest.param("reference", "SIGTERM", marks=LONG),
     pytest.param("reference", "SIGKILL", marks=LONG),
     pytest.param("smg", "SIGINT*2"),
     pytest.param("smg", "SIGKILL"),

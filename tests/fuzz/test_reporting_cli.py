@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conformance import exit_status
@@ -81,6 +82,7 @@ class Run:
         return "\n".join(line for _, line in self.lines)
 
 
+@pytest.mark.long  # ~35 s: tox -e proofs (the interrupted run below also proves the file written as found)
 def test_a_difference_is_printed_and_written_at_once_and_the_run_ends_by_its_duration(tmp_path: Path) -> None:
     duration = 30.0
     run = Run("--gateway", BUGGY, *RUN, "--duration", str(duration), out=tmp_path)
