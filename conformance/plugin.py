@@ -1,6 +1,6 @@
 """The pytest plugin that runs conformance/suite: options, per-test fixtures, outcomes, the report.
 
-ARCHITECTURE.md "How a conformance test runs": one fresh namespace per test from the cluster provider,
+docs/architecture.md#how-a-test-runs: one fresh namespace per test from the cluster provider,
 one gateway per test from the driver (configs are flags, and a gateway that never drops workers would
 leak state into the next test), everything stopped at the end -- on failure too. The plugin turns each
 test into a report entry: outcome (Passed / Failed / RejectedConfig / NotExpressible / Skipped),

@@ -1,6 +1,6 @@
 """The ConformanceReport (YAML), the ten-second terminal summary and the Markdown matrix.
 
-Modelled on Gateway API's report (anchors.md section 1.1, "Result types and summary" and "Report YAML"):
+Modelled on Gateway API's report (docs/conventions.md#results-and-reports):
 `apiVersion`/`kind`, `date`, `implementation`, harness and semantics versions, cluster provider, the
 timeouts used, and one entry per profile with `result` (success / partial / failure), `statistics`
 (capitalised keys as in Gateway API: Passed, Skipped, Failed, NotExpressible) and the failed / skipped

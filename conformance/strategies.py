@@ -4,8 +4,8 @@ Why this exists: random labels almost never hit a selector, so a generator that 
 configuration only ever tests "nothing matches". Here the pods' labels are *derived from the
 configuration's selectors* (exact hits, supersets, one value changed, one key dropped, two selectors
 merged, unrelated noise), from small alphabets so that collisions happen, which puts the examples on
-the boundaries that decide a verdict (style.md, "Hypothesis"; issue 2). The same strategies feed the
-reference's property tests and, later, live fuzzing against a gateway, so every pod is a complete
+the boundaries that decide a verdict (docs/conventions.md#labels-from-selectors; issue 2). The same strategies
+feed the reference's property tests and, later, live fuzzing against a gateway, so every pod is a complete
 Kubernetes JSON object (camelCase, ``metadata.uid``, ``spec.containers``) that an API server accepts,
 and one generated batch has unique names and unique loopback IPs ``127.0.0.N`` (N >= 2).
 """

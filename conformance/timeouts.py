@@ -1,10 +1,10 @@
 """One TimeoutConfig for every wait in the suite, settable from a YAML file and from flags.
 
-Modelled on Gateway API's `conformance/utils/config/timeout.go` (anchors.md section 1.1, "Timeouts"):
+Modelled on Gateway API's `conformance/utils/config/timeout.go` (docs/conventions.md#timeouts):
 timing never lives inline in a test, and one field -- the time to consistency -- is a conformance cap
 (section 6, row 7). Defaults keep the suite fast on two cores. A gateway that needs longer than the cap
 fails, with the measured time in the message (e.g. smg re-adds a flapped pod only at its 60 s pass,
-gateway-facts.md section 0.7); the cap is not raised to accommodate it. `overrun` lets a user keep
+docs/gateways.md#timing); the cap is not raised to accommodate it. `overrun` lets a user keep
 measuring past the cap (the verdict stays "failed") to learn how late the gateway was.
 
 Every value must be a finite number, not negative and at most a day (MAX_SECONDS): `.nan` compares

@@ -1,7 +1,7 @@
 """Hypothesis profiles for live fuzzing: `ci` (seconds, derandomized) and `fuzz` (long, remembers).
 
-Why this exists: issue 6 "Profiles" and anchors.md section 4. Live examples cost a gateway round trip
-each, so the default test run uses a small derandomized `ci` profile (the built-in `ci` settings:
+Why this exists: issue 6 "Profiles" and docs/conventions.md#hypothesis. Live examples cost a gateway round
+trip each, so the default test run uses a small derandomized `ci` profile (the built-in `ci` settings:
 deadline None, print_blob, no database) with few examples, short state-machine runs and no explain
 phase (it reruns live examples); `tox -e fuzz`
 uses `fuzz`: many examples, a persistent `DirectoryBasedExampleDatabase` under `.hypothesis/` so a

@@ -1,9 +1,9 @@
 """Wire-level helpers for the black-box tests of the embedded API server.
 
 Why this exists: the Kubernetes clients hide exactly what the spec's MUST rules are about — chunked
-framing, one newline-terminated JSON object per line (spec T3), in-stream ERROR lines (W4), bookmarks
-(W9/W10) and when a stream closes (W8). `WatchStream` speaks HTTP/1.1 over a plain socket so a test can
-read the stream line by line with deadlines and see the framing itself; `Rest` wraps a `requests`
+framing, one newline-terminated JSON object per line (docs/apiserver.md T3), in-stream ERROR lines (W4),
+bookmarks (W9/W10) and when a stream closes (W8). `WatchStream` speaks HTTP/1.1 over a plain socket so a test
+can read the stream line by line with deadlines and see the framing itself; `Rest` wraps a `requests`
 session for everything that is not a stream. Nothing here imports the server under test.
 """
 
@@ -56,7 +56,7 @@ class WatchStream:
     `status` and `headers` are the response head. For a chunked 200 reply the body is decoded chunk by
     chunk and split on ``\\n``; `next_event` returns the next complete line, None on timeout. `ended`
     becomes True on the terminating zero chunk (a clean close) or EOF; `clean_end` tells which.
-    `trailing` holds bytes after the last newline at the end (must be empty, spec T3).
+    `trailing` holds bytes after the last newline at the end (must be empty, docs/apiserver.md T3).
     """
 
     base_url: str
@@ -228,7 +228,7 @@ def pod_body(
     grace: int | None = None,
     finalizers: Iterable[str] = (),
 ) -> JSON:
-    """A minimal valid Pod manifest (one container with name and image, spec M2)."""
+    """A minimal valid Pod manifest (one container with name and image, docs/apiserver.md M2)."""
     meta: JSON = {"name": name, "labels": dict(labels or {})}
     if annotations:
         meta["annotations"] = dict(annotations)
@@ -295,7 +295,7 @@ class Rest:
 
 
 def assert_status(resp: requests.Response, code: int, reason: str) -> JSON:
-    """Assert a Kubernetes `Status` failure reply (spec X1/X2) and return its body."""
+    """Assert a Kubernetes `Status` failure reply (docs/apiserver.md X1/X2) and return its body."""
     assert resp.status_code == code, f"expected {code} {reason}, got {resp.status_code}: {resp.text[:500]}"
     assert resp.headers.get("Content-Type", "").startswith("application/json"), resp.headers
     body = resp.json()

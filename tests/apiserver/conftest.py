@@ -1,4 +1,4 @@
-"""Fixtures for the black-box tests of the embedded API server (spec §12 and issue 3 "Proof").
+"""Fixtures for the black-box tests of the embedded API server (docs/apiserver.md §12 and issue 3 "Proof").
 
 Why this exists: every test here talks to the server only the way real clients do — the official
 `kubernetes` Python client built from the kubeconfig the server wrote, the `kubectl` binary, or raw

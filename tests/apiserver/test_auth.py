@@ -1,4 +1,4 @@
-"""Bearer-token auth (spec §1 T5, §2 A1; docs/interfaces.md `EmbeddedAPIServer(token=...)`).
+"""Bearer-token auth (docs/apiserver.md §1 T5, §2 A1; docs/interfaces.md `EmbeddedAPIServer(token=...)`).
 
 Why: kube-rs and the Python client send `Authorization: Bearer <token>` from the kubeconfig's
 `users[].user.token`; with auth on, the server must refuse anything else with a 401 Status, and the

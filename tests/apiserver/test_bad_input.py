@@ -1,5 +1,5 @@
 """Bad input gets Kubernetes' status code and a Status body — never a 500 or a hang (issue 3 "Proof:
-bad input"; spec §8 X1/X2, T4, S1/S2, M1, M5, E12).
+bad input"; docs/apiserver.md §8 X1/X2, T4, S1/S2, M1, M5, E12).
 
 Why: clients decode failures from the Status body (kube-rs needs `status` and `code`), and a harness
 whose cluster answers 500 or hangs on a typo would report the gateway as broken. Every request here has

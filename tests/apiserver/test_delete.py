@@ -1,4 +1,4 @@
-"""Deletion: graceful, immediate, finalizers (spec §7 M6; §12 test 12).
+"""Deletion: graceful, immediate, finalizers (docs/apiserver.md §7 M6; §12 test 12).
 
 Why: SGLang's gateway consumes `applied_objects()`, which hides DELETED events; it only deregisters a
 worker when it sees a MODIFIED pod with `deletionTimestamp`. A server that deleted scheduled pods at once

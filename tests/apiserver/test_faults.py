@@ -1,5 +1,5 @@
 """Fault injection, from Python and over the control endpoint (docs/interfaces.md; issue 3 "fault
-injection"; spec W4 for the in-stream 410 that `compact` must cause).
+injection"; docs/apiserver.md W4 for the in-stream 410 that `compact` must cause).
 
 Why: the later discovery scenarios (dropped watches, relists after 410, failing LISTs, a restarted API
 server) rely on these hooks doing exactly what they say, observed by a client.

@@ -1,4 +1,5 @@
-"""kubectl against the embedded server (spec §3.1 O1/O2, §7 M5/M6, §9 TB1; §12 test 14; Appendix A).
+"""kubectl against the embedded server (docs/apiserver.md §3.1 O1/O2, §7 M5/M6, §9 TB1; §12 test 14; Appendix
+A).
 
 Why: people debug a failing scenario by pointing kubectl at the cluster, and `kubectl apply` without
 `--validate=false` only works if the server serves OpenAPI v3 the way kubectl's field-validation probe

@@ -1,4 +1,5 @@
-"""LIST: pagination, consistent snapshots and selectors (spec §4 L1/L4, §6 S1/S2; §12 tests 1 and 8).
+"""LIST: pagination, consistent snapshots and selectors (docs/apiserver.md §4 L1/L4, §6 S1/S2; §12 tests 1 and
+8).
 
 Why: kube-rs' watcher and SGLang's 30 s reconcile both page with `limit=500` + `continue` and need a
 non-empty list resourceVersion; the gateway's `--selector` arrives as a labelSelector. Driven by raw

@@ -1,5 +1,5 @@
-"""Object writes: create, update, patch types, conflicts, label validation (spec §7 M1-M5/M8, S3, X1;
-§12 tests 2, 9, 10, 11).
+"""Object writes: create, update, patch types, conflicts, label validation (docs/apiserver.md §7 M1-M5/M8, S3,
+X1; §12 tests 2, 9, 10, 11).
 
 Why: the conformance suite creates and relabels pods through the Python client and kubectl, and flips
 readiness through `/status` the way a kubelet does; a server that merged a status patch wrongly, or

@@ -1,4 +1,4 @@
-"""WATCH on the wire and through the Python client (spec §1 T3, §5 W1-W11; §12 tests 3-7).
+"""WATCH on the wire and through the Python client (docs/apiserver.md §1 T3, §5 W1-W11; §12 tests 3-7).
 
 Why: kube-rs splits watch bodies on newlines and relists on a missing RV or an in-stream 410; Python
 resumes from the last RV it saw; kubectl starts its watch from the list RV. These tests read the raw

@@ -142,7 +142,8 @@ def test_kind_cluster_never_downloads_binaries(tmp_path: Path) -> None:
 
 
 def test_node_image_matches_the_kind_version() -> None:
-    # The ubuntu-24.04 runner ships kind 0.26.0 (anchors.md section 2); its release's node image is 1.32.0.
+    # The ubuntu-24.04 runner ships kind 0.26.0 (docs/conventions.md#pytest-kind); its release's node image is
+    # 1.32.0.
     assert node_image_for("v0.26.0") == "kindest/node:v1.32.0"
     assert node_image_for("v9.9.9") is None  # unknown: kind's own built-in default, never a guess
 

@@ -1,6 +1,6 @@
 """Reading pools out of /workers answers shaped like smg 1.13.0's and sglang-router 0.3.2's.
 
-The documents are the shapes recorded in gateway-facts.md section 4.3 (trimmed), written out here.
+The documents are the shapes recorded in docs/gateways.md#pools-endpoint (trimmed), written out here.
 """
 
 from __future__ import annotations

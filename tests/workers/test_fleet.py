@@ -1,4 +1,5 @@
-"""The fleet runs many workers on one loop thread and always cleans up (ARCHITECTURE.md step 3)."""
+"""The fleet runs many workers on one loop thread and always cleans up (docs/architecture.md#how-a-test-runs
+step 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The fake worker answers what the real gateways ask (gateway-facts.md 4.1 / 4.2)."""
+"""The fake worker answers what the real gateways ask (docs/gateways.md#what-workers-are-asked,
+#required-endpoints)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Graceful-deletion rules (spec M6, K-STRAT CheckGracefulDelete) and delete options parsing."""
+"""Graceful-deletion rules (docs/apiserver.md M6, K-STRAT CheckGracefulDelete) and delete options parsing."""
 
 from __future__ import annotations
 

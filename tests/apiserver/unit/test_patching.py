@@ -1,4 +1,4 @@
-"""Merge, strategic merge, JSON patch and apply bookkeeping (spec M5, M8), on plain dicts."""
+"""Merge, strategic merge, JSON patch and apply bookkeeping (docs/apiserver.md M5, M8), on plain dicts."""
 
 from __future__ import annotations
 

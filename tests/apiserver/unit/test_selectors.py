@@ -1,4 +1,4 @@
-"""Label and field selector grammar and matching (spec S1, S2), without HTTP."""
+"""Label and field selector grammar and matching (docs/apiserver.md S1, S2), without HTTP."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Store revisions, history, conflicts and pagination snapshots (spec L1-L4, M3, M4, W2-W4)."""
+"""Store revisions, history, conflicts and pagination snapshots (docs/apiserver.md L1-L4, M3, M4, W2-W4)."""
 
 from __future__ import annotations
 

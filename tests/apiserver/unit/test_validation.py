@@ -1,4 +1,4 @@
-"""Label, name and pod validation with kube's messages (spec S3, M2, X1, W11)."""
+"""Label, name and pod validation with kube's messages (docs/apiserver.md S3, M2, X1, W11)."""
 
 from __future__ import annotations
 
