@@ -299,3 +299,33 @@ def test_timing_comes_from_the_yaml_and_defaults_to_the_drivers(tmp_path):
     assert plain.timing == GatewayTiming()
     smg_yaml = get_driver(str(EXAMPLES / "smg-1.13.0.yaml"))
     assert smg_yaml.timing == get_driver("smg").timing  # the example behaves like the built-in driver
+
+
+def test_a_port_taken_between_our_look_and_the_gateways_bind_is_retried(apiserver, tmp_path):
+    """Side by side, a free port we chose can be taken before the gateway binds it: a new start with
+    new ports, not a crash blamed on the gateway. The first start fails as smg does then; the second
+    is the reference gateway."""
+    marker = tmp_path / "first-start-done"
+    taken = (
+        "import os, sys\n"
+        f"if not os.path.exists({str(marker)!r}):\n"
+        f"    open({str(marker)!r}, 'w').close()\n"
+        "    print('RuntimeError: failed to bind metrics server on 127.0.0.1:1: Address already in use')\n"
+        "    sys.exit(1)\n"
+        "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])\n"
+    )
+    spec = yaml.safe_load(REFERENCE_YAML)
+    spec["command"] = ["{python}", "-c", taken, *spec["command"][1:]]
+    gateway = get_driver(str(write(tmp_path, yaml.safe_dump(spec)))).start(
+        discovery(80, selector={"app": "sglang"}), kubeconfig=apiserver.kubeconfig, workdir=tmp_path / "w"
+    )
+    try:
+        assert marker.exists() and gateway.pools() is not None  # the second start answers
+    finally:
+        gateway.stop()
+
+
+def test_a_port_that_stays_taken_fails_as_a_crash_naming_it(apiserver, tmp_path):
+    script = "import sys; print('failed to bind 127.0.0.1:1: Address already in use'); sys.exit(1)"
+    with pytest.raises(GatewayCrashed, match="Address already in use"):
+        _start_script(apiserver, tmp_path, script)
