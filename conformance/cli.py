@@ -27,8 +27,6 @@ import io
 import os
 import re
 import secrets
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -126,21 +124,6 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument(
         "--strict-baseline", action="store_true", help="an improvement or other change fails the run too"
     )
-    return parser
-
-
-def build_matrix_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="python -m conformance matrix",
-        description="Run the suite per gateway; one Markdown table.",
-        epilog=exit_status.TABLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _common(parser, many_gateways=True)
-    parser.add_argument(
-        "--out-dir", help="reports and matrix.md go here (default: a new reports/matrix-<time>-<random>/)"
-    )
-    parser.add_argument("--markdown", help="the Markdown table (default: OUT_DIR/matrix.md)")
     return parser
 
 
@@ -344,74 +327,6 @@ def check_selection(args: argparse.Namespace, gateway: str) -> int:
     return count.selected
 
 
-def run_matrix(args: argparse.Namespace) -> int:
-    from conformance.atomic import write_atomic
-    from conformance.report import load_report, render_matrix
-    from fixtures.lifetime import guard_run
-
-    out_dir = Path(args.out_dir) if args.out_dir else REPORT_DIR / unique_name("matrix")
-    validate.check_output_dir(out_dir, "--out-dir")
-    target = Path(args.markdown) if args.markdown else out_dir / "matrix.md"
-    validate.check_output_file(target, "--markdown")
-    check_selection(args, args.gateway[0])
-    guard_run()
-    reports, labels, statuses = [], [], []
-    stopped: str | None = None
-    for index, gateway in enumerate(args.gateway):
-        label = gateway_label(gateway)
-        report = out_dir / f"{label}.yaml"
-        cmd = [sys.executable, "-m", "conformance", "--gateway", gateway, "--report", str(report)]
-        cmd += _selection_args(args) + ClusterOptions.from_namespace(args).argv()
-        cmd += ["-v"] if args.verbose else []
-        cmd += ["--jobs", str(args.jobs)] if args.jobs is not None else []
-        started = time.time()
-        print(f"== {gateway}", flush=True)
-        returncode = _run_child(cmd)
-        status = returncode if 0 <= returncode <= exit_status.INCOMPLETE else exit_status.INCOMPLETE
-        statuses.append(status)
-        print(f"== {gateway}: {time.time() - started:.1f} s (exit {returncode})", flush=True)
-        if report.exists() and report.stat().st_mtime >= started - 1:  # this run's, not an older file's
-            reports.append(load_report(report))
-            labels.append(label)
-        else:
-            print(f"python -m conformance matrix: {gateway}: no report written", file=sys.stderr)
-        if signals.first_signal() or status == exit_status.USAGE:
-            stopped = f"interrupted by {signals.first_signal()}" if signals.first_signal() else "usage error"
-            rest = args.gateway[index + 1 :]
-            if rest:
-                statuses.append(exit_status.INCOMPLETE)
-                stopped += f"; not run: {', '.join(rest)}"
-            break
-    if reports:
-        table = render_matrix(reports, labels=labels)
-        if stopped:
-            table += f"\n**INCOMPLETE**: the matrix stopped early ({stopped}).\n"
-        write_atomic(target, table)
-        print(table)
-        print(f"matrix: {target}")
-    return exit_status.worst(statuses)
-
-
-def _run_child(cmd: list[str]) -> int:
-    """One gateway's run in its own process group, so a terminal's Ctrl-C reaches only this process,
-    which forwards exactly one signal: the child then unwinds and stops its gateway and workers. A
-    second signal ends this process at once (signals.py) and the child dies with it (PDEATHSIG)."""
-    from fixtures.lifetime import die_with_parent
-
-    proc = subprocess.Popen(cmd, cwd=REPO, process_group=0, preexec_fn=die_with_parent())
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        sig = signal.Signals[signals.first_signal() or "SIGINT"]
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(sig)
-        try:
-            return proc.wait(timeout=CHILD_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            return proc.wait()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     from fixtures.lifetime import release_run
 
@@ -442,6 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    from conformance.matrix import build_matrix_parser, run_matrix
+
     matrix = bool(argv) and argv[0] == "matrix"
     parser = build_matrix_parser() if matrix else build_parser()
     args = parser.parse_args(argv[1:] if matrix else argv)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.history import Column, History, _cannot_run, changes, parse_versions, render, to_data
+from conformance.history import _cannot_run, parse_versions
+from conformance.history_matrix import Column, History, changes, render, to_data
 from conformance.validate import UsageError
 from fixtures.gateways import GatewaySetupError, get_driver
 
