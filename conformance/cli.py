@@ -97,16 +97,26 @@ def _common(parser: argparse.ArgumentParser, *, many_gateways: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def suite_parser(prog: str, description: str, *, many_gateways: bool) -> argparse.ArgumentParser:
+    """A parser with the options every suite run takes, the exit-status table as its epilog."""
     parser = OneLineParser(
-        prog="python -m conformance",
-        description="Kubernetes service-discovery conformance for SGLang-style gateways. "
-        "Also: `python -m conformance matrix ...`, `python -m conformance replay FILE ...`, "
-        "`python -m conformance list`, `python -m conformance history ...`.",
+        prog=prog,
+        description=description,
         epilog=exit_status.TABLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _common(parser, many_gateways=False)
+    _common(parser, many_gateways=many_gateways)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = suite_parser(
+        "python -m conformance",
+        "Kubernetes service-discovery conformance for SGLang-style gateways. "
+        "Also: `python -m conformance matrix ...`, `python -m conformance replay FILE ...`, "
+        "`python -m conformance list`, `python -m conformance history ...`.",
+        many_gateways=False,
+    )
     parser.add_argument(
         "--report", help="ConformanceReport YAML (default: a new reports/<gateway>-<time>-<random>.yaml)"
     )

@@ -19,24 +19,19 @@ from conformance.cli import (
     CHILD_STOP_SECONDS,
     REPO,
     REPORT_DIR,
-    _common,
     _selection_args,
     check_selection,
     gateway_label,
+    suite_parser,
     unique_name,
 )
-from conformance.validate import OneLineParser
 from fixtures.clusters.options import ClusterOptions
 
 
 def build_matrix_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="python -m conformance matrix",
-        description="Run the suite per gateway; one Markdown table.",
-        epilog=exit_status.TABLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = suite_parser(
+        "python -m conformance matrix", "Run the suite per gateway; one Markdown table.", many_gateways=True
     )
-    _common(parser, many_gateways=True)
     parser.add_argument(
         "--out-dir", help="reports and matrix.md go here (default: a new reports/matrix-<time>-<random>/)"
     )
