@@ -191,8 +191,7 @@ class Evidence:
         while key in self.timings:
             key, n = f"{label}-{n}", n + 1
         self.timings[key] = _ms(seconds)
-        if harness > 0.0005:
-            self.harness_seconds[key] = _ms(harness)
+        self.harness_seconds[key] = _ms(max(0.0, harness))  # always: a report's fields never depend on load
 
     def failure(
         self, *, expected: Pools | None, observed: Pools | None, waited: float, differing: list[str]
@@ -212,8 +211,7 @@ class Evidence:
         elif requested:
             out["config"] = requested
         out["timings"] = dict(self.timings)
-        if self.harness_seconds:
-            out["harnessSeconds"] = dict(self.harness_seconds)
+        out["harnessSeconds"] = dict(self.harness_seconds)
         if self.figures:
             out["figures"] = {key: _ms(value) for key, value in self.figures.items()}
         passed = outcome is Outcome.PASSED
