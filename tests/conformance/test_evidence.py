@@ -71,8 +71,10 @@ def _evidence() -> Evidence:
 
 def test_a_passed_test_reports_config_timings_and_a_compact_timeline() -> None:
     report = _evidence().to_report(Outcome.PASSED)
-    assert set(report) == {"requestedConfig", "effectiveConfig", "timings", "timeline"}
+    assert set(report) == {"requestedConfig", "effectiveConfig", "timings", "harnessSeconds", "timeline"}
     assert report["timings"] == {"converge": 1.235, "converge-2": 2.0}
+    # one entry per check, 0 when the harness did not stall: the fields never depend on load
+    assert report["harnessSeconds"] == {"converge": 0.0, "converge-2": 0.0}
 
 
 def test_a_failed_test_reports_the_difference_and_the_log() -> None:
