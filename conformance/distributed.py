@@ -36,10 +36,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
 import shutil
 import signal
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,20 @@ class Controller:
             self._selection_seen = True
             self._on_selection(list(ids))
 
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """Longest tests first, spread over the workers (conformance/scheduling.py)."""
+        from conformance.scheduling import expected_seconds, scheduler_class
+
+        measured = last_durations(config)
+
+        def weight_of(nodeid: str) -> float:
+            decl = declaration_for(nodeid)
+            if decl is None:
+                return 0.0
+            return expected_seconds(decl.profiles, measured.get(decl.id))
+
+        return scheduler_class(weight_of)(config, log)
+
     def pytest_handlecrashitem(self, crashitem: str, report: Any, sched: Any) -> None:
         self._on_crash(crashitem, report)
 
@@ -194,3 +209,25 @@ class Controller:
 
     def close(self) -> None:
         shutil.rmtree(self.run_dir.path, ignore_errors=True)
+
+
+def durations_key(config: pytest.Config) -> str:
+    """Where pytest's cache keeps this gateway's last measured test durations."""
+    gateway = re.sub(r"[^A-Za-z0-9_.@:-]+", "-", str(config.getoption("--gateway", default="gateway")))
+    return f"conformance/durations/{gateway}"
+
+
+def last_durations(config: pytest.Config) -> dict[str, float]:
+    """test id -> seconds of this gateway's last run ({} without pytest's cache or an earlier run)."""
+    cache = getattr(config, "cache", None)
+    found = cache.get(durations_key(config), {}) if cache is not None else {}
+    return {str(k): float(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def keep_durations(config: pytest.Config, report: Mapping[str, Any]) -> None:
+    """Remember this run's test durations for the next run's scheduling (merged with earlier ones)."""
+    from conformance.scheduling import durations_of
+
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        cache.set(durations_key(config), {**last_durations(config), **durations_of(report)})

@@ -410,6 +410,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 f"stopped early: {why}" if why else f"stopped early (pytest exit status {exitstatus})"
             )
     run.final_report = run.report()
+    distributed.keep_durations(session.config, run.final_report)  # the next run's schedule
     session_state.junit_verdict(session.config, run.final_report)
     session_state.junit_in_order(session.config, run.order)
     if run.report_path:
