@@ -108,8 +108,8 @@ def process_meter() -> HiccupMeter:
 class GatewayClock:
     """`now()` / `sleep()` for waits: wall time minus the harness's stalls (module docstring).
 
-    `harness_seconds()` is the stall charged to the harness since the clock was made;
-    `take_check()` returns the stall since the previous call (the last check's share).
+    `harness_seconds()` is the stall charged to the harness since the clock was made (the waits' Clock
+    carries it as `stalled`; a check's share is the difference across it: conformance/scenario/checks.py).
     """
 
     def __init__(
@@ -126,7 +126,6 @@ class GatewayClock:
         self._max_stretch = max_stretch
         self._origin = wall()
         self._stall_origin = self._meter.stalled(self._origin)
-        self._last_check = 0.0
         self._last_now = 0.0
 
     def _excluded(self, wall_now: float) -> float:
@@ -152,9 +151,3 @@ class GatewayClock:
     def as_clock(self) -> Clock:
         """This clock in the shape every wait takes (fixtures/waiting.py), its stalls as `stalled`."""
         return Clock(now=self.now, sleep=self.sleep, stalled=self.harness_seconds)
-
-    def take_check(self) -> float:
-        """Seconds left out since the previous `take_check()` (the check that just ended)."""
-        total = self.harness_seconds()
-        share, self._last_check = max(0.0, total - self._last_check), total
-        return share
