@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from kubernetes import client
 
 from fixtures.clusters import ClusterProvider, PodSpec, ProviderError
 from fixtures.clusters.base import client_configuration, is_loopback_url
@@ -80,7 +81,7 @@ def _refused(http: requests.Session, url: str) -> bool:
 
 
 def test_preflight_passes_and_leaves_no_namespace(real_cluster: ClusterProvider) -> None:
-    names = [ns.metadata.name for ns in real_cluster.core().list_namespace().items]
+    names = [ns.metadata.name for ns in client.CoreV1Api(real_cluster.api_client()).list_namespace().items]
     assert not any(name.startswith("conformance-preflight") for name in names)
 
 
@@ -97,7 +98,9 @@ def test_pods_come_from_the_worker_templates(real_cluster: ClusterProvider) -> N
         assert condition(pod, "ContainersReady") == "True"
         assert pod["metadata"]["labels"] == {"app": "sglang"}
         name = ns.name
-    assert all(n.metadata.name != name for n in real_cluster.core().list_namespace().items)
+    assert all(
+        n.metadata.name != name for n in client.CoreV1Api(real_cluster.api_client()).list_namespace().items
+    )
 
 
 @pytest.mark.usefixtures("local_pods")
@@ -203,7 +206,7 @@ def test_proxy_settings_are_ignored_for_a_loopback_api_server(
     provider = ExistingProvider(kubeconfig=real_cluster.kubeconfig, preflight_pod=False)
     with provider:
         assert provider.api_client().configuration.proxy is None
-        assert provider.core().list_namespace(limit=1).items
+        assert client.CoreV1Api(provider.api_client()).list_namespace(limit=1).items
     remote = _kubeconfig(tmp_path / "remote", ["c"], "c", server="http://10.255.0.1:6443")
     assert client_configuration(remote, None).proxy == dead_proxy
 
@@ -216,7 +219,7 @@ def test_keep_resources_leaves_the_namespace(real_cluster: ClusterProvider) -> N
         assert ns.exists()
     finally:
         real_cluster.keep_resources = False
-    real_cluster.core().delete_namespace(ns.name)
+    client.CoreV1Api(real_cluster.api_client()).delete_namespace(ns.name)
 
 
 def _kubeconfig(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import requests
+from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from fixtures.clusters import ClusterProvider, PodSpec
@@ -39,7 +40,7 @@ def test_namespaces_are_unique_isolated_and_cleaned_up(
         ]
         first.close()
         assert not first.exists()
-        core = cluster.core()
+        core = client.CoreV1Api(cluster.api_client())
         names = [
             p.metadata.name
             for p in core.list_pod_for_all_namespaces().items
@@ -60,7 +61,7 @@ def test_namespace_close_is_idempotent(cluster: ClusterProvider) -> None:
     ns.close()
     ns.close()
     try:
-        cluster.core().read_namespace(ns.name)
+        client.CoreV1Api(cluster.api_client()).read_namespace(ns.name)
         raise AssertionError(f"namespace {ns.name} still exists")
     except ApiException as exc:
         assert exc.status == 404

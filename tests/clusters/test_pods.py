@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import requests
-from kubernetes import watch
+from kubernetes import client, watch
 
 from fixtures.clusters import Namespace, PodSpec, ProviderError
 from fixtures.clusters.podview import condition, is_ready, is_terminating, labels, phase, pod_ip
@@ -49,10 +49,10 @@ class ReadyWatcher:
         self._thread.join(15)
 
     def _run(self) -> None:
-        listed = self._ns.core.list_namespaced_pod(self._ns.name)
+        listed = client.CoreV1Api(self._ns.provider.api_client()).list_namespaced_pod(self._ns.name)
         self._started.set()
         stream = self._watch.stream(
-            self._ns.core.list_namespaced_pod,
+            client.CoreV1Api(self._ns.provider.api_client()).list_namespaced_pod,
             self._ns.name,
             resource_version=listed.metadata.resource_version,
             timeout_seconds=10,

@@ -99,7 +99,7 @@ def test_500_pods_under_churn_stay_faithful(provider: ClusterProvider, tmp_path:
     try:
         for ns in namespaces:
             scn.create(*(row for row in made.pods if row.spec.namespace == ns.name), namespace=ns)
-        api = provider.core()
+        api = client.CoreV1Api(provider.api_client())
         listed = json.loads(api.list_pod_for_all_namespaces(_preload_content=False).data)
         ours = {ns.name for ns in namespaces}
         start = {k: v for k, v in _state(listed["items"]).items() if k[0] in ours}

@@ -11,14 +11,15 @@ import threading
 import pytest
 from kubernetes import client, config
 
-from fixtures.gateways.reference_gateway.watcher import Expired, PodsApi, PodWatcher
+from fixtures.clusters.coreapi import CoreApi
+from fixtures.gateways.reference_gateway.watcher import Expired, PodWatcher
 
 
 @pytest.fixture
 def watcher(apiserver):
     api_client = config.new_client_from_config(config_file=str(apiserver.kubeconfig))
     changes: list[list[dict]] = []
-    w = PodWatcher(PodsApi(api_client), namespace="default", on_change=changes.append, stop=threading.Event())
+    w = PodWatcher(CoreApi(api_client), namespace="default", on_change=changes.append, stop=threading.Event())
     try:
         yield w, client.CoreV1Api(api_client), changes
     finally:
