@@ -37,6 +37,8 @@ class ReadyWatcher:
         self.ready_at: float | None = None
         self.health_status_when_ready: int | None = None
         self._started = threading.Event()
+        self._stopping = False
+        self.error: Exception | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> ReadyWatcher:
@@ -45,10 +47,20 @@ class ReadyWatcher:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopping = True
         self._watch.stop()
         self._thread.join(15)
+        if self.error is not None:  # a stream broken before the test was done with it
+            raise self.error
 
     def _run(self) -> None:
+        try:
+            self._watch_until_ready()
+        except Exception as exc:  # the server may close the stream once the test stopped watching
+            if not self._stopping:
+                self.error = exc
+
+    def _watch_until_ready(self) -> None:
         listed = client.CoreV1Api(self._ns.provider.api_client()).list_namespaced_pod(self._ns.name)
         self._started.set()
         stream = self._watch.stream(
