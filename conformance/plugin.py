@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import gc
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -197,6 +198,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         run.order = {item.nodeid: index for index, item in enumerate(session.items)}
     if session.config.option.collectonly:
         return
+    # Everything imported so far (pytest, the kubernetes client, aiohttp) lives until the process ends:
+    # out of the collector's sight, so its sweeps during the run do not walk it again and again.
+    gc.freeze()
     from fixtures.lifetime import guard_run
 
     guard_run()  # from here on, whatever the run starts dies with it (a worker's gateways with it)

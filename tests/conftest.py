@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 # Modules that take longest (they wait on real gateway runs): run first, so that side by side the
@@ -46,3 +48,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
         if names and "@" not in item.nodeid.rsplit("]", 1)[-1]:
             item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what collection imported (the harness, the kubernetes client, Hypothesis): it lives until
+    the worker ends, so the garbage collector need not walk it again at every sweep during the tests."""
+    gc.freeze()
