@@ -185,6 +185,8 @@ def pytest_args(
         "no:hypothesispytest",
         "-p",
         "no:pytest-kind-ng",
+        "-p",
+        "no:anyio",  # installed for lightkube (the client-matrix tests); its plugin imports asyncio's world
         # pytest's hunt for exceptions raised in __del__ runs a full garbage collection as each session
         # ends (~0.2 CPU-s with the kubernetes client loaded, in every worker); the suite reports none.
         "-p",
