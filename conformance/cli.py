@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 from conformance import exit_status, signals, validate
-from conformance.baseline import load_option as load_expectations
 from conformance.features import PROFILES
 from conformance.validate import OneLineParser, UsageError
 from fixtures.clusters.options import ClusterOptions, add_argparse_options
@@ -387,7 +386,11 @@ def _main(argv: list[str]) -> int:
                 validate.check_output_file(args.junitxml, "--junitxml")
             if args.html:
                 validate.check_output_file(args.html, "--html")
-            load_expectations(args.baseline, args.expect, args.strict_baseline)
+            if args.baseline or args.expect or args.strict_baseline:
+                # only then: it imports the registry and with it pytest (~0.1 s of every usage error)
+                from conformance.baseline import load_option as load_expectations
+
+                load_expectations(args.baseline, args.expect, args.strict_baseline)
             selected = check_selection(args, args.gateway)  # the plugin checks it again, for pytest users
             return run_one(args, selected)
         return run_matrix(args)
