@@ -44,7 +44,12 @@ def run_lint(tox_ini: Path) -> int:
     for argv in lint_commands(tox_ini):
         shown = shlex.join(argv)
         print(f"lint> {shown}", flush=True)
-        if subprocess.call(argv, cwd=REPO, preexec_fn=die_with_parent()) != 0:
+        try:
+            code = subprocess.call(argv, cwd=REPO, preexec_fn=die_with_parent())
+        except OSError as exc:  # not installed, not executable: a failed lint, said in one line
+            print(f"cannot run {argv[0]}: {exc.strerror}", flush=True)
+            code = 1
+        if code != 0:
             failed.append(shown)
     if failed:
         print(f"lint failed: {'; '.join(failed)}", flush=True)

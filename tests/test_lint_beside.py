@@ -43,3 +43,10 @@ def test_a_failing_command_keeps_its_status_whatever_the_lint_says(tmp_path: Pat
 
 def test_both_passing_is_zero(tmp_path: Path) -> None:
     assert _run(_tox_ini(tmp_path, f"{PY} -c pass"), PY, "-c", "pass").returncode == 0
+
+
+def test_a_lint_command_that_cannot_start_is_a_failed_lint_not_a_traceback(tmp_path: Path) -> None:
+    proc = _run(_tox_ini(tmp_path, "no-such-linter --check ."), PY, "-c", "pass")
+    assert proc.returncode == 1
+    assert "cannot run no-such-linter: No such file or directory" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
