@@ -14,13 +14,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp
 
 # Pinned like requirements/tests.txt.
-RUN pip install "aiohttp==3.14.5" "kubernetes==37.0.2" "PyYAML==6.0.4" "requests==2.34.2" \
+RUN pip install "kubernetes==37.0.2" "PyYAML==6.0.4" "requests==2.34.2" \
     && useradd --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin gateway
 
 WORKDIR /app
 COPY reference/ reference/
 COPY fixtures/__init__.py fixtures/waiting.py fixtures/
 COPY fixtures/lifetime/ fixtures/lifetime/
+# the pod watcher's core/v1 calls (fixtures/clusters/coreapi.py); the package's __init__ imports nothing else
+COPY fixtures/clusters/__init__.py fixtures/clusters/coreapi.py fixtures/clusters/
 COPY fixtures/gateways/ fixtures/gateways/
 
 USER 10001:10001
